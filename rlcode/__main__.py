@@ -1,0 +1,3 @@
+from rlcode.cli import main
+
+main()

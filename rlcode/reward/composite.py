@@ -1,0 +1,77 @@
+"""The composite reward: components in [0, 1] (or None when absent), merged by renormalised weights.
+
+Components today: ``runtime`` (from the verdict and tests). ``static`` (analyzers) and ``human``
+(feedback) plug in through the same ``RewardComponent`` protocol. A ``sandbox_error`` row gets
+reward None — an infrastructure failure is never a score — so a trainer can mask it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from rlcode.records import Candidate, ExecutionResult, Task, Verdict
+from rlcode.registry import Registry
+
+
+class RewardComponent(Protocol):
+    name: str
+
+    def score(self, task: Task, candidate: Candidate, result: ExecutionResult) -> float | None:
+        """A score in [0, 1] (penalties may go below), or None when this component has nothing to say."""
+
+
+@dataclass(frozen=True)
+class RuntimeComponent:
+    """Binary all-tests-pass (default) or partial credit, with per-verdict penalties."""
+
+    mode: str = "binary"
+    penalties: tuple[tuple[str, float], ...] = ()
+    name: str = "runtime"
+
+    def score(self, task: Task, candidate: Candidate, result: ExecutionResult) -> float | None:
+        if result.verdict is Verdict.SANDBOX_ERROR:
+            return None
+        if result.verdict is Verdict.PASSED:
+            return 1.0
+        penalty = dict(self.penalties).get(result.verdict.value)
+        if penalty is not None:
+            return penalty
+        if self.mode == "partial" and result.tests_total:
+            return result.tests_passed / result.tests_total
+        return 0.0
+
+
+COMPONENTS: Registry[type] = Registry("reward component")
+COMPONENTS.register("runtime", RuntimeComponent)
+
+
+@dataclass(frozen=True)
+class CompositeReward:
+    components: tuple[RewardComponent, ...]
+    weights: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def from_settings(cls, reward_settings, extra: tuple[RewardComponent, ...] = ()) -> "CompositeReward":
+        runtime = RuntimeComponent(reward_settings.runtime_mode, tuple(sorted(reward_settings.penalties.items())))
+        return cls((runtime, *extra), tuple(sorted(reward_settings.weights.items())))
+
+    def __call__(self, task: Task, candidate: Candidate, result: ExecutionResult) -> tuple[float | None, dict]:
+        """(reward, breakdown). The breakdown lists every component, its value and the weights used."""
+        weights = dict(self.weights)
+        values: dict[str, float | None] = {"runtime": None, "static": None, "human": None}
+        for component in self.components:
+            values[component.name] = component.score(task, candidate, result)
+        breakdown: dict = dict(values)
+        if result.verdict is Verdict.SANDBOX_ERROR:
+            breakdown["weights"] = {}
+            return None, breakdown
+        present = {k: weights.get(k, 0.0) for k, v in values.items() if v is not None and weights.get(k, 0.0) > 0}
+        total = sum(present.values())
+        if not total:
+            breakdown["weights"] = {}
+            return None, breakdown
+        used = {k: w / total for k, w in present.items()}
+        reward = sum(values[k] * w for k, w in used.items())
+        breakdown["weights"] = {k: round(w, 6) for k, w in used.items()}
+        return round(reward, 6), breakdown

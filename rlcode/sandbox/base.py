@@ -1,0 +1,120 @@
+"""What every sandbox backend provides, and the framed channel to a runner.
+
+A *backend* (docker, local) opens *sessions*; a session is one warm runner (a container, or a
+host process) owned by one worker at a time. The host talks to the runner with ``request``;
+anything that goes wrong below the candidate (a dead container, a broken frame, a runner that
+stops answering) raises ``SandboxFailure`` so the caller can replace the session and retry.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import struct
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from rlcode.registry import Registry
+from rlcode.sandbox import runner as proto
+
+
+class SandboxFailure(Exception):
+    """The infrastructure failed, not the candidate: retried, then reported as sandbox_error."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+class Session(Protocol):
+    language: str
+
+    def request(self, msg: dict, timeout: float) -> dict: ...
+
+    def close(self) -> None: ...
+
+
+class Backend(Protocol):
+    name: str
+    isolation: str  # one line saying what isolation is in force
+
+    def open_session(self, language: str) -> Session: ...
+
+    def doctor(self) -> list[Check]: ...
+
+    def close(self) -> None: ...
+
+
+BACKENDS: Registry[type] = Registry("sandbox backend")
+
+
+class FramedSession:
+    """A session over a byte stream; subclasses provide ``_send`` and ``_recv``."""
+
+    language: str = ""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self.broken = False
+        self.requests = 0
+
+    def _send(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _recv(self, deadline: float) -> bytes:
+        """At least one byte of the runner's stdout, or raise SandboxFailure."""
+        raise NotImplementedError
+
+    def _take(self, n: int, deadline: float) -> bytes:
+        while len(self._buf) < n:
+            self._buf.extend(self._recv(deadline))
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    def request(self, msg: dict, timeout: float) -> dict:
+        if self.broken:
+            raise SandboxFailure("session is broken")
+        deadline = time.monotonic() + timeout
+        try:
+            self._send(proto.frame(msg))
+            (size,) = struct.unpack(">I", self._take(4, deadline))
+            if size > proto.MAX_MESSAGE:
+                raise SandboxFailure(f"runner sent a {size}-byte frame")
+            reply = proto.parse_body(self._take(size, deadline))
+        except (OSError, EOFError, proto.ProtocolError) as exc:
+            self.broken = True
+            raise SandboxFailure(f"runner channel failed: {exc}") from exc
+        except SandboxFailure:
+            self.broken = True
+            raise
+        self.requests += 1
+        if not isinstance(reply, dict) or not reply.get("ok"):
+            raise SandboxFailure(f"runner refused {msg.get('op')}: {reply.get('error') if isinstance(reply, dict) else reply}")
+        return reply
+
+
+def wait_readable(fd: int | socket.socket, deadline: float, what: str) -> None:
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise SandboxFailure(f"{what} did not answer in time")
+        try:
+            ready, _, _ = select.select([fd], [], [], remaining)
+        except InterruptedError:
+            continue
+        if ready:
+            return
+
+
+def read_some(fd: int, deadline: float, what: str) -> bytes:
+    wait_readable(fd, deadline, what)
+    data = os.read(fd, 1 << 20)
+    if not data:
+        raise SandboxFailure(f"{what} closed its channel")
+    return data

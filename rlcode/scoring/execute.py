@@ -1,0 +1,233 @@
+"""Run one candidate against its task in a sandbox session and decide the verdict.
+
+The session holds the candidate; this module (the trusted side) holds the tests. Three task
+kinds: ``check`` (HumanEval layout), ``fn`` (``fn_tests``) and ``io`` (``io_tests``).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+from rlcode.judge.check import CandidateGone, CandidateRaised, CheckJudge
+from rlcode.judge.compare import compare_output, to_json_shape, values_equal
+from rlcode.languages import Language
+from rlcode.records import ExecutionResult, Limits, Task, Verdict
+from rlcode.sandbox.base import Session
+from rlcode.sandbox.runner import NotPlainData, decode, encode
+
+HOST_MARGIN_S = 10.0  # how much longer than the candidate's wall limit the host waits for the runner
+EXCERPT = 2000
+
+LIMIT_VERDICTS = {
+    "wall_time": Verdict.TIMEOUT,
+    "cpu_time": Verdict.TIMEOUT,
+    "memory": Verdict.MEMORY_EXCEEDED,
+    "output": Verdict.OUTPUT_EXCEEDED,
+    "file_size": Verdict.OUTPUT_EXCEEDED,
+}
+
+
+def verdict_from_report(report: dict | None, language: Language) -> Verdict | None:
+    """The verdict a finished process earned on its own; None when it ended cleanly."""
+    if not report:
+        return None
+    if report.get("limit") in LIMIT_VERDICTS:
+        return LIMIT_VERDICTS[report["limit"]]
+    stderr = report.get("stderr") or ""
+    if any(marker in stderr for marker in language.memory_markers):
+        return Verdict.MEMORY_EXCEEDED
+    if report.get("exit_code") not in (0, None) or (report.get("signal") and report.get("exit_code") is None):
+        return Verdict.RUNTIME_ERROR
+    return None
+
+
+def usage(report: dict | None) -> dict[str, Any]:
+    if not report:
+        return {}
+    out = {k: report.get(k) for k in ("wall_s", "cpu_s", "peak_kb", "exit_code", "signal", "limit")}
+    if report.get("stderr"):
+        out["stderr"] = report["stderr"][-EXCERPT:]
+    if report.get("stdout_excerpt"):
+        out["stdout"] = report["stdout_excerpt"][:EXCERPT]
+    return {k: v for k, v in out.items() if v is not None}
+
+
+class Executor:
+    """Runs candidates of one language in one session. Judges are cached per task."""
+
+    def __init__(self, session: Session, language: Language):
+        self.session = session
+        self.language = language
+        self._judges: dict[str, CheckJudge] = {}
+
+    def _timeout(self, lim: dict) -> float:
+        return float(lim["wall_s"]) + HOST_MARGIN_S
+
+    def run(self, task: Task, code: str, limits: Limits) -> ExecutionResult:
+        scaled = limits.scaled(self.language.time_factor, self.language.memory_factor)
+        lim = scaled.for_runner(self.language.address_space)
+        started = time.perf_counter()
+        if task.kind == "io":
+            result = self._run_io(task, code, lim)
+        elif self.language.name != "python":
+            raise NotImplementedError(f"function tasks in {self.language.name} need a driver for that language")
+        elif task.kind == "fn":
+            result = self._run_python_fn(task, code, lim)
+        else:
+            result = self._run_check(task, code, lim)
+        result.details.setdefault("limits", {"time_s": scaled.time_s, "memory_mb": scaled.memory_mb})
+        result.details["elapsed_s"] = round(time.perf_counter() - started, 6)
+        return result
+
+    # -- Python function tasks ---------------------------------------------------------------------
+    def _load(self, code: str, lim: dict, total: int) -> ExecutionResult | None:
+        reply = self.session.request({"op": "py_load", "code": code, "limits": lim}, self._timeout(lim))
+        status = reply.get("status")
+        if status == "ready":
+            return None
+        details = usage(reply.get("report"))
+        if reply.get("error"):
+            details["error"] = reply["error"]
+        if status == "compile_error":
+            return ExecutionResult(Verdict.COMPILE_ERROR, 0, total, details)
+        if status == "memory":
+            return ExecutionResult(Verdict.MEMORY_EXCEEDED, 0, total, details)
+        verdict = verdict_from_report(reply.get("report"), self.language) or Verdict.RUNTIME_ERROR
+        details.setdefault("error", "the program exited while loading")
+        return ExecutionResult(verdict, 0, total, details)
+
+    def _call(self, fn: str, lim: dict):
+        def call(args: tuple, kwargs: dict) -> Any:
+            try:
+                payload = {"op": "py_call", "fn": fn, "args": encode(list(args)), "kwargs": encode(dict(kwargs))}
+            except NotPlainData as exc:
+                raise TypeError(f"the test passed an argument that cannot cross to the sandbox: {exc}") from None
+            reply = self.session.request(payload, self._timeout(lim))
+            status = reply.get("status")
+            if status == "ok":
+                try:
+                    return decode(reply["value"])
+                except (NotPlainData, ValueError, TypeError) as exc:
+                    raise CandidateRaised(f"malformed return value: {exc}", unplain=True) from None
+            if status == "unplain":
+                raise CandidateRaised(reply.get("error", "return value cannot cross the channel"), unplain=True)
+            if status == "memory":
+                raise CandidateGone({"limit": "memory"}, "MemoryError")
+            if status == "exception":
+                raise CandidateRaised(reply.get("error", "exception"))
+            raise CandidateGone(reply.get("report"), "the candidate process ended during a call")
+
+        return call
+
+    def _end(self) -> dict | None:
+        return self.session.request({"op": "end"}, 30).get("report")
+
+    def _run_check(self, task: Task, code: str, lim: dict) -> ExecutionResult:
+        judge = self._judges.get(task.task_id)
+        if judge is None:
+            judge = self._judges[task.task_id] = CheckJudge(task)
+        early = self._load(code, lim, judge.total)
+        if early:
+            return early
+        outcome = judge.run(self._call(task.entry_point or "", lim))
+        report = outcome.gone.report if outcome.gone else self._end()
+        details = usage(report)
+        if outcome.failures:
+            details["failures"] = outcome.failures
+        passed = outcome.passed if not outcome.failures else min(outcome.passed, judge.total - 1)
+        if outcome.gone:
+            details["error"] = outcome.gone.reason
+            verdict = verdict_from_report(report, self.language) or (
+                Verdict.MEMORY_EXCEEDED if outcome.gone.reason == "MemoryError" else Verdict.RUNTIME_ERROR)
+            return ExecutionResult(verdict, passed, judge.total, details)
+        if not outcome.failures and passed == judge.total:
+            return ExecutionResult(Verdict.PASSED, passed, judge.total, details)
+        only_raised = outcome.kinds == {"candidate_exception"}
+        return ExecutionResult(Verdict.RUNTIME_ERROR if only_raised else Verdict.FAILED, passed, judge.total, details)
+
+    def _run_python_fn(self, task: Task, code: str, lim: dict) -> ExecutionResult:
+        tests = task.fn_tests or []
+        early = self._load(code, lim, len(tests))
+        if early:
+            return early
+        call = self._call(task.entry_point or "", lim)
+        passed, failures, gone = 0, [], None
+        for i, test in enumerate(tests):
+            try:
+                got = call(tuple(test["args"]), {})
+            except CandidateRaised as exc:
+                failures.append({"test": i, "kind": "unplain_return" if exc.unplain else "candidate_exception",
+                                 "message": str(exc)[:500]})
+                continue
+            except CandidateGone as exc:
+                gone = exc
+                break
+            if values_equal(test["expected"], to_json_shape(got)):
+                passed += 1
+            else:
+                failures.append({"test": i, "kind": "wrong_answer", "expected": repr(test["expected"])[:200],
+                                 "got": repr(got)[:200]})
+        report = gone.report if gone else self._end()
+        details = usage(report)
+        if failures:
+            details["failures"] = failures[:5]
+        if gone:
+            details["error"] = gone.reason
+            verdict = verdict_from_report(report, self.language) or Verdict.RUNTIME_ERROR
+            return ExecutionResult(verdict, passed, len(tests), details)
+        if passed == len(tests):
+            return ExecutionResult(Verdict.PASSED, passed, len(tests), details)
+        wrong = any(f["kind"] != "candidate_exception" for f in failures)
+        return ExecutionResult(Verdict.FAILED if wrong else Verdict.RUNTIME_ERROR, passed, len(tests), details)
+
+    # -- I/O tasks (any language) ------------------------------------------------------------------
+    def _run_io(self, task: Task, code: str, lim: dict) -> ExecutionResult:
+        tests = task.io_tests or []
+        lang = self.language
+        self.session.request({"op": "write", "files": lang.files_for(code)}, 30)
+        details: dict[str, Any] = {}
+        if lang.compile:
+            clim = dict(lim, time_s=lang.compile_time_s, wall_s=lang.compile_time_s * 2,
+                        memory_mb=lang.compile_memory_mb)
+            report = self.session.request({"op": "run", "argv": list(lang.compile), "limits": clim},
+                                          self._timeout(clim))["report"]
+            diagnostics = (report.get("stderr") or "") + (report.get("stdout_excerpt") or "")
+            if report.get("exit_code") != 0:
+                self._end()
+                why = {"wall_time": "compiler timed out", "cpu_time": "compiler timed out",
+                       "memory": "compiler ran out of memory", "output": "compiler output flood",
+                       "file_size": "compiled output too large"}.get(report.get("limit") or "", "")
+                return ExecutionResult(Verdict.COMPILE_ERROR, 0, len(tests),
+                                       {"compile": {"diagnostics": diagnostics[:EXCERPT], "reason": why,
+                                                    **usage(report)}})
+            details["compile"] = {"wall_s": report.get("wall_s"), "warnings": diagnostics[:EXCERPT]}
+        passed, first_bad, reports = 0, None, []
+        for i, test in enumerate(tests):
+            stdin = base64.b64encode(test.get("input", "").encode()).decode()
+            report = self.session.request({"op": "run", "argv": list(lang.run), "stdin_b64": stdin, "limits": lim},
+                                          self._timeout(lim))["report"]
+            reports.append(report)
+            verdict = verdict_from_report(report, lang)
+            if verdict is not None:
+                first_bad = first_bad or (verdict, i, usage(report))
+                if verdict is not Verdict.RUNTIME_ERROR:
+                    break  # a limit hit: the rest would hit it too
+                continue
+            got = base64.b64decode(report.get("stdout_b64", "")).decode("utf-8", "replace")
+            mismatch = compare_output(task.checker, test["output"], got)
+            if mismatch is None:
+                passed += 1
+            elif first_bad is None:
+                first_bad = (Verdict.FAILED, i, {"mismatch": mismatch.describe()})
+        self._end()
+        details["tests"] = [{"wall_s": r.get("wall_s"), "cpu_s": r.get("cpu_s"), "peak_kb": r.get("peak_kb")}
+                            for r in reports]
+        details["wall_s"] = round(sum(r.get("wall_s") or 0 for r in reports), 6)
+        details["peak_kb"] = max((r.get("peak_kb") or 0 for r in reports), default=0)
+        if passed == len(tests):
+            return ExecutionResult(Verdict.PASSED, passed, len(tests), details)
+        verdict, index, info = first_bad
+        details["first_failure"] = {"test": index, **info}
+        return ExecutionResult(verdict, passed, len(tests), details)

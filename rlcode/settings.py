@@ -1,0 +1,128 @@
+"""One settings object: CLI flags > ``RLCODE_*`` environment > ``rlcode.toml`` > defaults.
+
+Library code receives a ``Settings`` and never reads the environment itself. Nested fields are
+set from the environment with a double underscore: ``RLCODE_SANDBOX__WORKERS=4``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from rlcode.errors import InputError
+from rlcode.records import Limits
+
+
+class SandboxSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["docker", "local"] = Field("docker", description="where candidates run")
+    workers: int = Field(2, ge=1, le=256, description="warm sandboxes (containers) running candidates in parallel")
+    time_s: float = Field(3.0, gt=0, le=600, description="CPU seconds per candidate (a task's limits override)")
+    memory_mb: int = Field(512, ge=16, le=65536, description="memory per candidate (a task's limits override)")
+    output_kb: int = Field(1024, ge=1, description="stdout + stderr a candidate may write")
+    file_mb: int = Field(16, ge=1, description="largest file a candidate may write")
+    pids: int = Field(64, ge=8, description="processes per container")
+    cpus: float = Field(1.0, gt=0, description="CPUs per container")
+    tmpfs_mb: int = Field(64, ge=8, description="size of the container's writable /tmp")
+    retries: int = Field(2, ge=0, le=10, description="retries after an infrastructure failure before sandbox_error")
+
+    def limits(self) -> Limits:
+        return Limits(time_s=self.time_s, memory_mb=self.memory_mb, output_kb=self.output_kb, file_mb=self.file_mb)
+
+
+class RewardSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    runtime_mode: Literal["binary", "partial"] = Field(
+        "binary", description="binary: 1 if every test passes; partial: the fraction of tests passed")
+    penalties: dict[str, float] = Field(
+        default_factory=dict,
+        description="runtime score per verdict, replacing 0 (e.g. compile_error = -0.5 makes syntax errors worse "
+                    "than wrong answers); values may be below 0")
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {"runtime": 1.0, "static": 0.0, "human": 0.0},
+        description="component weights; renormalised over the components present for a row")
+
+    @model_validator(mode="after")
+    def _check(self) -> "RewardSettings":
+        from rlcode.records import Verdict
+
+        known = {v.value for v in Verdict} - {"sandbox_error"}
+        for verdict in self.penalties:
+            if verdict not in known:
+                raise ValueError(f"reward.penalties: unknown verdict {verdict!r} (one of {', '.join(sorted(known))})")
+        for name, w in self.weights.items():
+            if w < 0:
+                raise ValueError(f"reward.weights.{name}: must be >= 0")
+        if not any(self.weights.values()):
+            raise ValueError("reward.weights: at least one weight must be positive")
+        return self
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RLCODE_", env_nested_delimiter="__", extra="forbid")
+
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    reward: RewardSettings = Field(default_factory=RewardSettings)
+
+    # Not configuration: where progress messages go (set by the CLI).
+    _log: Callable[[str], None] | None = None
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    def log(self, message: str) -> None:
+        if self._log:
+            self._log(message)
+
+
+_TOML_PATH: list[Path | None] = [None]
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field, field_name):  # pragma: no cover - required by the ABC
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = _TOML_PATH[0]
+        if path is None:
+            return {}
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+        # pydantic-settings deep-merges the sources, so a flag for one field keeps the file's others.
+        return {k: v for k, v in data.items() if k in ("sandbox", "reward")}
+
+
+def load_settings(config: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Build the settings; ``overrides`` are CLI flags (``{"sandbox": {"workers": 4}}``), None values ignored."""
+    path = Path(config) if config else (Path("rlcode.toml") if Path("rlcode.toml").exists() else None)
+    if path is not None and not path.exists():
+        raise InputError(str(path), None, None, "no such config file")
+    if path is not None:
+        try:
+            with open(path, "rb") as f:
+                data = tomllib.load(f)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(str(path), getattr(exc, "lineno", None), None, f"invalid TOML: {exc}") from None
+        unknown = set(data) - {"sandbox", "reward", "generate", "train", "eval", "feedback", "analysis"}
+        if unknown:
+            raise InputError(str(path), None, sorted(unknown)[0], "unknown section")
+    clean = {k: {kk: vv for kk, vv in v.items() if vv is not None} for k, v in (overrides or {}).items()}
+    clean = {k: v for k, v in clean.items() if v}
+    _TOML_PATH[0] = path
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise InputError(str(path or "settings"), None, field, err["msg"],
+                         hint="see docs/configuration.md for every field") from None
+    finally:
+        _TOML_PATH[0] = None
