@@ -357,7 +357,7 @@ class Child:
 
     def report(self) -> dict:
         status = self.exit_status or 0
-        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) and not self.ended_by_host else None
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
         ru = self.rusage
         cpu = (ru.ru_utime + ru.ru_stime) if ru else 0.0
@@ -388,6 +388,15 @@ class Child:
 # The Python function child: loads the candidate module, then answers calls with plain data.
 
 
+def _flush() -> None:
+    # The host kills the child when it is done: what the candidate printed must be out by then.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - the candidate may have replaced the stream
+            pass
+
+
 def _python_child(ctl_fd: int, code: str, filename: str) -> None:
     ns = {"__name__": "__candidate__", "__builtins__": __builtins__}
     try:
@@ -403,6 +412,7 @@ def _python_child(ctl_fd: int, code: str, filename: str) -> None:
     except BaseException as exc:  # noqa: BLE001 - the candidate may raise anything
         write_msg(ctl_fd, {"status": "exception", "error": _describe(exc)})
         os._exit(0)
+    _flush()
     write_msg(ctl_fd, {"status": "ready"})
     while True:
         try:
@@ -426,6 +436,7 @@ def _python_child(ctl_fd: int, code: str, filename: str) -> None:
             reply = {"status": "exception", "error": _describe(exc)}
         except BaseException as exc:  # noqa: BLE001
             reply = {"status": "exception", "error": _describe(exc)}
+        _flush()
         try:
             write_msg(ctl_fd, reply)
         except (ValueError, OverflowError, MemoryError) as exc:

@@ -1,0 +1,65 @@
+"""Shared fixtures: real sandboxes (Docker, local) and small task builders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rlcode.records import Limits, Task
+from rlcode.sandbox import open_backend
+from rlcode.scoring.pool import Worker
+from rlcode.settings import load_settings
+
+FAST = Limits(time_s=1.0, memory_mb=256, output_kb=256, file_mb=4)
+
+
+def make_task(test: str, entry_point: str = "f", prompt: str = "", **kw) -> Task:
+    return Task(task_id=kw.pop("task_id", "t/0"), prompt=prompt, entry_point=entry_point, test=test, **kw)
+
+
+ADD_TEST = """
+def check(candidate):
+    assert candidate(1, 2) == 3
+    assert candidate(-5, 5) == 0
+    assert candidate(918273, 1) == 918274
+"""
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _backend(name: str):
+    settings = load_settings(None, {"sandbox": {"backend": name}})
+    return open_backend(settings)
+
+
+@pytest.fixture(scope="session")
+def docker_backend():
+    backend = _backend("docker")
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="session")
+def local_backend():
+    backend = _backend("local")
+    yield backend
+    backend.close()
+
+
+@pytest.fixture()
+def docker_worker(docker_backend):
+    worker = Worker(docker_backend, retries=2)
+    yield worker
+    worker.close()
+
+
+@pytest.fixture()
+def local_worker(local_backend):
+    worker = Worker(local_backend, retries=2)
+    yield worker
+    worker.close()

@@ -1,0 +1,334 @@
+"""Hostile candidates against real Docker sandboxes: limits, escapes and forged passes.
+
+Each test runs a real container; the candidate code is what a hostile model would write.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+
+import pytest
+
+from rlcode.records import Verdict
+from tests.conftest import ADD_TEST, FAST, make_task
+
+pytestmark = pytest.mark.docker
+
+ADD = make_task(ADD_TEST, entry_point="add")
+HONEST = "def add(a, b):\n    return a + b\n"
+
+
+def run(worker, code, task=ADD, limits=FAST):
+    return worker.run(task, textwrap.dedent(code), "python", limits)
+
+
+def test_honest_candidate_passes_and_wrong_one_fails(docker_worker):
+    assert run(docker_worker, HONEST).verdict is Verdict.PASSED
+    wrong = run(docker_worker, "def add(a, b):\n    return abs(a) + b\n")
+    assert wrong.verdict is Verdict.FAILED
+    assert (wrong.tests_passed, wrong.tests_total) == (2, 3)  # only add(-5, 5) is wrong
+    assert wrong.details["failures"][0]["kind"] == "assertion"
+
+
+# -- forged passes ---------------------------------------------------------------------------------
+
+FORGERIES = {
+    "exit0_at_import": "import sys\nsys.exit(0)\n",
+    "os_exit0_in_call": "import os\ndef add(a, b):\n    os._exit(0)\n",
+    "exit0_in_call": "def add(a, b):\n    exit(0)\n",
+    "always_equal": """
+        class Yes:
+            def __eq__(self, other): return True
+            def __ne__(self, other): return False
+        def add(a, b): return Yes()
+    """,
+    "float_subclass": """
+        class F(float):
+            def __eq__(self, other): return True
+        def add(a, b): return F(0)
+    """,
+    "str_subclass": """
+        class S(str):
+            def __eq__(self, other): return True
+        def add(a, b): return S('x')
+    """,
+    "int_subclass": """
+        class I(int):
+            def __eq__(self, other): return True
+        def add(a, b): return I(0)
+    """,
+    "patch_builtins": """
+        import builtins
+        builtins.AssertionError = type('Nope', (Exception,), {})
+        builtins.abs = lambda x: 0
+        def add(a, b): return 0
+    """,
+    "hooks": """
+        import sys, atexit, os
+        sys.excepthook = lambda *a: None
+        atexit.register(lambda: os._exit(0))
+        sys.settrace(lambda *a: None)
+        def add(a, b):
+            raise AssertionError('caught?')
+    """,
+    "redefine_check": """
+        def check(candidate): return True
+        def add(a, b): return None
+    """,
+    "print_markers": """
+        import sys
+        print('passed'); print('All tests passed'); print('{"verdict": "passed"}')
+        sys.stderr.write('OK\\n')
+        def add(a, b):
+            print('passed')
+            return None
+    """,
+    "forged_channel_reply": """
+        import os, json, struct
+        def add(a, b):
+            # write a fake 'ok' reply on every descriptor it can find
+            body = json.dumps({"status": "ok", "value": a + b + 1}).encode()
+            for fd in range(3, 64):
+                try: os.write(fd, struct.pack('>I', len(body)) + body)
+                except OSError: pass
+            return None
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORGERIES))
+def test_forgery_gains_nothing(docker_worker, name):
+    result = run(docker_worker, FORGERIES[name])
+    assert result.verdict is not Verdict.PASSED, (name, result)
+    assert result.tests_passed < result.tests_total
+    # The sandbox still works for the next candidate.
+    assert run(docker_worker, HONEST).verdict is Verdict.PASSED
+
+
+def test_unplain_return_reports_the_reason(docker_worker):
+    result = run(docker_worker, "class Yes:\n    def __eq__(s, o): return True\ndef add(a, b): return Yes()\n")
+    assert result.verdict is Verdict.FAILED
+    assert any("cannot cross the channel" in f["message"] for f in result.details["failures"])
+
+
+def test_candidate_cannot_find_the_tests(docker_worker):
+    """Frames, the garbage collector, the file system: the expected values are nowhere."""
+    marker = "918274"  # an expected value of ADD_TEST, never sent to the sandbox
+    code = f"""
+        import gc, os, sys
+        def add(a, b):
+            hits = []
+            f = sys._getframe()
+            while f:
+                hits += [k for k in f.f_globals if 'check' in k]
+                f = f.f_back
+            for o in gc.get_objects():
+                try:
+                    if isinstance(o, str) and '{marker}' in o and 'add' not in o: hits.append('gc')
+                    if type(o).__name__ == 'function' and o.__name__ == 'check': hits.append('gc-check')
+                except Exception: pass
+            for root, dirs, files in (w for top in ('/tmp', '/opt', '/etc', '/home', '/root', '/var', '/run', '/srv',
+                                                    '/mnt', '/dev/shm', '/usr/local') for w in os.walk(top)):
+                for name in files:
+                    try:
+                        with open(os.path.join(root, name), 'rb') as fh:
+                            if b'{marker}' in fh.read(2_000_000): hits.append(os.path.join(root, name))
+                    except Exception: pass
+            try:
+                hits.append(open('/proc/1/environ').read() or 'environ')
+            except Exception: pass
+            try:
+                hits.append(open('/proc/1/mem', 'rb').read(1) and 'mem')
+            except Exception: pass
+            print('HITS', hits)
+            return hits
+    """
+    result = run(docker_worker, code, limits=FAST.__class__(time_s=3.0, memory_mb=256, output_kb=256, file_mb=4))
+    assert result.verdict is Verdict.FAILED
+    assert "HITS []" in result.details.get("stdout", ""), result.details
+
+
+# -- limits ------------------------------------------------------------------------------------------
+
+LIMIT_CASES = {
+    "infinite_loop": ("def add(a, b):\n    while True: pass\n", {Verdict.TIMEOUT}),
+    "sleep": ("import time\ndef add(a, b):\n    time.sleep(60)\n", {Verdict.TIMEOUT}),
+    "sigterm_ignored": ("import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                        "def add(a, b):\n    time.sleep(60)\n", {Verdict.TIMEOUT}),
+    "memory_bomb": ("def add(a, b):\n    x = []\n    while True: x.append(bytearray(10**7))\n",
+                    {Verdict.MEMORY_EXCEEDED}),
+    "stdout_flood": ("def add(a, b):\n    while True: print('x' * 10000)\n", {Verdict.OUTPUT_EXCEEDED}),
+    "stderr_flood": ("import sys\ndef add(a, b):\n    while True: sys.stderr.write('y' * 10000)\n",
+                     {Verdict.OUTPUT_EXCEEDED}),
+    "disk_fill_one_file": ("def add(a, b):\n    with open('big', 'wb') as f:\n"
+                           "        while True: f.write(b'z' * 10**6)\n", {Verdict.OUTPUT_EXCEEDED}),
+    "disk_fill_many_files": ("def add(a, b):\n    i = 0\n    while True:\n"
+                             "        open(f'f{i}', 'wb').write(b'z' * 3 * 10**6); i += 1\n",
+                             {Verdict.RUNTIME_ERROR, Verdict.OUTPUT_EXCEEDED}),
+    "deep_recursion": ("import sys\nsys.setrecursionlimit(10**7)\ndef add(a, b):\n    return add(a, b) + 1\n",
+                       {Verdict.RUNTIME_ERROR, Verdict.MEMORY_EXCEEDED, Verdict.TIMEOUT}),
+    "fork_bomb": ("import os\ndef add(a, b):\n    while True:\n        try: os.fork()\n        except OSError: pass\n",
+                  {Verdict.TIMEOUT, Verdict.RUNTIME_ERROR, Verdict.MEMORY_EXCEEDED}),
+    "thread_bomb": ("import threading, time\ndef add(a, b):\n    while True:\n"
+                    "        threading.Thread(target=time.sleep, args=(100,)).start()\n",
+                    {Verdict.TIMEOUT, Verdict.RUNTIME_ERROR, Verdict.MEMORY_EXCEEDED}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIMIT_CASES))
+def test_limit_is_enforced_and_reported(docker_worker, name):
+    code, allowed = LIMIT_CASES[name]
+    started = time.monotonic()
+    result = run(docker_worker, code)
+    assert result.verdict in allowed, (name, result.verdict, result.details)
+    assert time.monotonic() - started < 15
+    assert result.details.get("wall_s", 0) < FAST.time_s * 2 + 2
+    # Nothing survives: the same container serves the next candidate, with no process or file left.
+    probe = run(docker_worker, """
+        import os
+        def add(a, b):
+            pids = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]
+            left = os.listdir('/tmp') + os.listdir('/dev/shm')
+            return a + b if not pids and not left else (pids, left)
+    """)
+    assert probe.verdict is Verdict.PASSED, probe.details
+
+
+def test_stdin_read_does_not_hang(docker_worker):
+    result = run(docker_worker, "import sys\ndef add(a, b):\n    sys.stdin.read()\n    return a + b\n")
+    assert result.verdict is Verdict.PASSED
+
+
+def test_orphaned_daemon_is_killed(docker_worker):
+    daemon = """
+        import os, time
+        def add(a, b):
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    while True:
+                        open('/tmp/alive', 'w').write(str(time.time())); time.sleep(0.05)
+                os._exit(0)
+            time.sleep(0.2)
+            return a + b
+    """
+    assert run(docker_worker, daemon).verdict is Verdict.PASSED
+    probe = """
+        import os, time
+        def add(a, b):
+            time.sleep(0.3)
+            pids = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]
+            return a + b if not pids and not os.path.exists('/tmp/alive') else pids
+    """
+    assert run(docker_worker, probe).verdict is Verdict.PASSED
+
+
+def test_network_is_absent(docker_worker):
+    code = """
+        import socket
+        def add(a, b):
+            names = [n for _, n in socket.if_nameindex()]
+            routes = open('/proc/net/route').read().splitlines()[1:]
+            try:
+                socket.getaddrinfo('deb.debian.org', 80)
+                resolved = True
+            except OSError:
+                resolved = False
+            return a + b if names == ['lo'] and not routes and not resolved else (names, routes, resolved)
+    """
+    assert run(docker_worker, code).verdict is Verdict.PASSED
+
+
+def test_host_files_untouched_and_invisible(docker_worker, tmp_path):
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("do not read")
+    code = f"""
+        import os
+        def add(a, b):
+            wrote = []
+            for path in ('/etc/passwd', '/opt/rlcode/runner.py', '/usr/bin/python3', '/root/x', '/x'):
+                try:
+                    open(path, 'a').write('pwned'); wrote.append(path)
+                except OSError: pass
+            seen = os.path.exists({str(secret)!r})
+            uid = os.getuid()
+            caps = [l for l in open('/proc/self/status') if l.startswith('CapEff')][0].split()[1]
+            nnp = [l for l in open('/proc/self/status') if l.startswith('NoNewPrivs')][0].split()[1]
+            return a + b if not wrote and not seen and uid != 0 and int(caps, 16) == 0 and nnp == '1' else (wrote, seen, uid, caps, nnp)
+    """
+    assert run(docker_worker, code).verdict is Verdict.PASSED
+    assert secret.read_text() == "do not read"
+
+
+def test_host_environment_not_visible(docker_worker, monkeypatch):
+    monkeypatch.setenv("RLCODE_TEST_SECRET", "hunter2")
+    code = """
+        import os
+        def add(a, b):
+            env = dict(os.environ)
+            return a + b if 'hunter2' not in repr(env) and set(env) <= {'PATH', 'LANG', 'LC_ALL', 'HOME', 'TMPDIR', 'PYTHONDONTWRITEBYTECODE', 'PYTHONHASHSEED'} else env
+    """
+    assert run(docker_worker, code).verdict is Verdict.PASSED
+
+
+def test_killed_container_is_replaced_and_retried(docker_worker):
+    assert run(docker_worker, HONEST).verdict is Verdict.PASSED
+    session = next(iter(docker_worker._sessions.values())).session
+    session.container.kill()
+    result = run(docker_worker, HONEST)
+    assert result.verdict is Verdict.PASSED
+    assert docker_worker.replaced == 1
+
+
+def test_repeated_infrastructure_failure_is_sandbox_error(docker_backend):
+    from rlcode.reward.composite import CompositeReward
+    from rlcode.scoring.pool import Worker
+    from rlcode.settings import RewardSettings
+
+    class KillingBackend:
+        """A real Docker backend whose containers are killed as soon as they start."""
+
+        def open_session(self, language):
+            session = docker_backend.open_session(language)
+            session.container.kill()
+            return session
+
+        def release(self, session):
+            docker_backend.release(session)
+
+    worker = Worker(KillingBackend(), retries=2)
+    result = worker.run(ADD, HONEST, "python", FAST)
+    worker.close()
+    assert result.verdict is Verdict.SANDBOX_ERROR
+    assert result.details["attempts"] == 3
+    reward, parts = CompositeReward.from_settings(RewardSettings())(ADD, None, result)
+    assert reward is None and parts["runtime"] is None
+
+
+def test_containers_are_removed_on_close(docker_backend):
+    import docker
+
+    client = docker.from_env()
+    from rlcode.scoring.pool import Worker
+
+    worker = Worker(docker_backend, retries=0)
+    run(worker, HONEST)
+    name = next(iter(worker._sessions.values())).session.container.name
+    worker.close()
+    assert not client.containers.list(all=True, filters={"name": name})
+
+
+def test_container_is_hardened(docker_worker):
+    run(docker_worker, HONEST)
+    attrs = next(iter(docker_worker._sessions.values())).session.container.attrs
+    host = attrs["HostConfig"]
+    assert host["NetworkMode"] == "none"
+    assert host["ReadonlyRootfs"] is True
+    assert host["CapDrop"] == ["ALL"]
+    assert "no-new-privileges" in host["SecurityOpt"]
+    assert host["PidsLimit"] and host["Memory"] and host["Memory"] == host["MemorySwap"]
+    assert "nosuid" in host["Tmpfs"]["/tmp"] and "nodev" in host["Tmpfs"]["/tmp"]
+    assert attrs["Config"]["User"] == "10001:10001"
+    assert os.getpid() == int(attrs["Config"]["Labels"]["rlcode.owner"])
