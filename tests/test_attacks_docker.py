@@ -332,3 +332,33 @@ def test_container_is_hardened(docker_worker):
     assert "nosuid" in host["Tmpfs"]["/tmp"] and "nodev" in host["Tmpfs"]["/tmp"]
     assert attrs["Config"]["User"] == "10001:10001"
     assert os.getpid() == int(attrs["Config"]["Labels"]["rlcode.owner"])
+
+
+def test_checks_that_feed_results_back_fall_back_to_live_calls(docker_worker):
+    """Recording cannot know the second call's argument; the replay notices and goes live."""
+    task = make_task("""
+def check(candidate):
+    x = candidate(3)
+    assert candidate(x) == 12
+    assert candidate([1]) == [1, 1]
+""", entry_point="double")
+    calls = "import os\ndef double(v):\n    print('call', v)\n    return v * 2\n"
+    result = run(docker_worker, calls, task=task)
+    assert result.verdict is Verdict.PASSED, result.details
+    assert (result.tests_passed, result.tests_total) == (2, 2)
+    # Live calls: the candidate saw exactly the check's calls, in order.
+    assert result.details["stdout"].split("\n")[:3] == ["call 3", "call 6", "call [1]"]
+    wrong = run(docker_worker, "def double(v):\n    return v * 3 if isinstance(v, int) else v * 2\n", task=task)
+    assert wrong.verdict is Verdict.FAILED and wrong.tests_passed == 1
+
+
+def test_random_inputs_are_replayed_identically(docker_worker):
+    task = make_task("""
+import random
+def check(candidate):
+    for _ in range(50):
+        a, b = random.randint(0, 10**6), random.randint(0, 10**6)
+        assert candidate(a, b) == a + b
+""", entry_point="add")
+    assert run(docker_worker, HONEST, task=task).verdict is Verdict.PASSED
+    assert run(docker_worker, "def add(a, b):\n    return a + b + (a > 900000)\n", task=task).verdict is Verdict.FAILED

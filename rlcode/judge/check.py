@@ -14,10 +14,17 @@ output flood) stops the check.
 from __future__ import annotations
 
 import ast
+import builtins
+import random
+import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from rlcode.records import Task
+from rlcode.sandbox.runner import NotPlainData, encode
+
+SEED = 1234  # tests that draw random inputs draw the same ones when recorded and when replayed
+MAX_RECORDED_CALLS = 20000
 
 
 class CandidateGone(BaseException):
@@ -27,6 +34,10 @@ class CandidateGone(BaseException):
         super().__init__(reason)
         self.report = report or {}
         self.reason = reason
+
+
+class Diverged(BaseException):
+    """A replayed check asked for a call that was not recorded: fall back to live calls."""
 
 
 class CandidateRaised(Exception):
@@ -65,7 +76,7 @@ def _short(exc: BaseException) -> str:
 
 
 class _Recorder:
-    Gone = CandidateGone
+    Gone = (CandidateGone, Diverged)
 
     def __init__(self, outcome: CheckOutcome):
         self.outcome = outcome
@@ -104,6 +115,21 @@ class _CountAsserts(ast.NodeTransformer):
         return node
 
 
+class _NeutraliseAsserts(ast.NodeTransformer):
+    """For recording: every ``assert cond`` becomes ``try: cond / except: pass``, so a loop of
+    asserts records all its calls instead of stopping at the first stand-in result."""
+
+    def visit_Assert(self, node: ast.Assert) -> list[ast.AST]:
+        # The message too: tests like ``assert f(1), str(f(1))`` call the candidate again on failure.
+        out = []
+        for expr in (node.test, node.msg):
+            if expr is not None:
+                guard = ast.parse("try:\n    pass\nexcept Exception:\n    pass\n").body[0]
+                guard.body = [ast.Expr(expr)]
+                out.append(ast.copy_location(guard, node))
+        return out
+
+
 def _copy(node: ast.AST) -> Any:
     return ast.parse(ast.unparse(node)).body[0]
 
@@ -123,31 +149,40 @@ class CheckJudge:
         tree = ast.fix_missing_locations(counter.visit(tree))
         self.asserts = counter.count
         self.test_code = compile(tree, f"<test {task.task_id}>", "exec")
+        recording = ast.fix_missing_locations(_NeutraliseAsserts().visit(ast.parse(task.test or "")))
+        self.record_code = compile(recording, f"<test {task.task_id}>", "exec")
 
     @property
     def total(self) -> int:
         return max(1, self.asserts)
 
-    def run(self, call: Callable[[tuple, dict], Any]) -> CheckOutcome:
-        outcome = CheckOutcome(total=self.total)
-        ns: dict[str, Any] = {"__name__": "__rlcode_judge__"}
+    def _namespace(self, outcome: CheckOutcome, candidate: Callable) -> dict[str, Any]:
+        ns: dict[str, Any] = {"__name__": "__rlcode_judge__", "__builtins__": _builtins_with_seeded_random()}
         if self.prompt_code is not None:
             try:
                 exec(self.prompt_code, ns)  # noqa: S102 - trusted task text (helpers the tests use)
             except Exception:  # noqa: BLE001 - a prompt that fails alone gives no helpers
                 pass
+        candidate.__name__ = self.entry_point or "candidate"
+        ns[self.entry_point] = candidate
+        ns["__rl"] = _Recorder(outcome)
+        return ns
+
+    def run(self, call: Callable[[tuple, dict], Any], _recording: bool = False) -> CheckOutcome:
+        """Run ``check`` against ``call``; raises Diverged when a replay does not match."""
+        outcome = CheckOutcome(total=self.total)
 
         def candidate(*args, **kwargs):
             return call(args, kwargs)
 
-        candidate.__name__ = self.entry_point or "candidate"
-        ns[self.entry_point] = candidate
-        ns["__rl"] = _Recorder(outcome)
+        ns = self._namespace(outcome, candidate)
         try:
-            exec(self.test_code, ns)  # noqa: S102 - trusted test code
+            exec(self.record_code if _recording else self.test_code, ns)  # noqa: S102 - trusted test code
             ns["check"](candidate)
             if self.asserts == 0:
                 outcome.passed = 1
+        except Diverged:
+            raise
         except CandidateGone as gone:
             outcome.gone = gone
         except BaseException as exc:  # noqa: BLE001 - anything else fails the remaining tests
@@ -155,3 +190,88 @@ class CheckJudge:
                 raise
             outcome.fail(getattr(exc, "lineno", 0) or 0, exc)
         return outcome
+
+    def record(self) -> list[tuple[tuple, dict]] | None:
+        """The calls ``check`` will make, found by running it against a stand-in that agrees with
+        everything. Sending them in one batch saves a round trip per call; the verdict still comes
+        from ``run`` on the real results (a replay), which falls back to live calls if it asks
+        for anything else. None when the calls cannot be known in advance."""
+        calls: list[tuple[tuple, dict]] = []
+
+        def call(args: tuple, kwargs: dict) -> Any:
+            if len(calls) >= MAX_RECORDED_CALLS:
+                raise Diverged("too many calls to record")
+            try:
+                encode([list(args), dict(kwargs)])
+            except NotPlainData:
+                raise Diverged("an argument depends on an earlier result") from None
+            calls.append((args, kwargs))
+            return _ANYTHING
+
+        try:
+            self.run(call, _recording=True)
+        except Diverged:
+            return None
+        return calls
+
+
+class _Anything:
+    """Host-side stand-in result while recording: equal to, greater and less than everything."""
+
+    def _self(self, *_a, **_k):
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _self
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = __neg__ = __pos__ = _self
+    __abs__ = __round__ = __getitem__ = __call__ = __getattr__ = _self
+
+    def _true(self, *_a):
+        return True
+
+    __eq__ = __lt__ = __le__ = __gt__ = __ge__ = __contains__ = __bool__ = _true
+
+    def __ne__(self, _other):
+        return False
+
+    def __hash__(self):
+        return 0
+
+    def __float__(self):
+        return 0.0
+
+    def __int__(self):
+        return 0
+
+    __index__ = __int__
+
+    def __len__(self):
+        return 0
+
+    def __iter__(self):
+        return iter(())
+
+    def __str__(self):
+        return ""
+
+
+_ANYTHING = _Anything()
+
+
+def _builtins_with_seeded_random() -> dict[str, Any]:
+    """Builtins whose ``import random`` gives a private, seeded generator (thread-safe, repeatable)."""
+    gen = random.Random(SEED)
+    module = types.ModuleType("random")
+    for name in dir(random):
+        if not name.startswith("_"):
+            attr = getattr(gen, name, None)
+            setattr(module, name, attr if callable(attr) and not isinstance(attr, type) else getattr(random, name))
+    real_import = builtins.__import__
+
+    def _import(name, globals=None, locals=None, fromlist=(), level=0):
+        if name == "random" and level == 0:
+            return module
+        return real_import(name, globals, locals, fromlist, level)
+
+    table = dict(builtins.__dict__)
+    table["__import__"] = _import
+    return table

@@ -176,6 +176,7 @@ DEFAULT_LIMITS = {
     "file_bytes": 16 << 20,  # largest file the candidate may write
     "open_files": 256,
     "address_space": True,  # False for runtimes that reserve huge virtual ranges (JVM, Go)
+    "data_limit": False,  # where address_space is False: bound private writable memory (RLIMIT_DATA) instead
 }
 
 SAFE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
@@ -190,6 +191,9 @@ def _set_limits(limits: dict) -> None:
     if limits.get("address_space", True):
         mem = int(limits["memory_mb"]) << 20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    elif limits.get("data_limit"):
+        mem = int(limits["memory_mb"]) << 20
+        resource.setrlimit(resource.RLIMIT_DATA, (mem, mem))
     fsize = int(limits["file_bytes"])
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -197,7 +201,7 @@ def _set_limits(limits: dict) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
 
-def _become_candidate(keep_fds, out_w: int, err_w: int, stdin_fd: int, workdir: str, limits: dict,
+def _become_candidate(keep_fds, out_w: int, err_w: int, stdin_fd: int, workdir: str, limits: dict | None,
                       drop_to: int | None) -> None:
     """In the forked child: isolate, redirect, limit. Never returns on failure (exits 70)."""
     try:
@@ -227,7 +231,8 @@ def _become_candidate(keep_fds, out_w: int, err_w: int, stdin_fd: int, workdir: 
         os.environ.update(SAFE_ENV)
         os.environ["HOME"] = workdir
         os.environ["TMPDIR"] = workdir
-        _set_limits(limits)
+        if limits is not None:  # a spare sets its limits when its candidate arrives
+            _set_limits(limits)
     except BaseException as exc:  # noqa: BLE001 - report anything and leave
         os.write(2, f"rlcode runner: child set-up failed: {exc!r}\n".encode())
         os._exit(70)
@@ -397,6 +402,16 @@ def _flush() -> None:
             pass
 
 
+def _python_spare(ctl_fd: int) -> None:
+    """A child forked ahead of time: waits for its candidate, then becomes ``_python_child``."""
+    try:
+        msg = read_msg(ctl_fd)
+    except EOFError:
+        os._exit(0)
+    _set_limits(msg["limits"])
+    _python_child(ctl_fd, msg["code"], msg.get("filename", "candidate.py"))
+
+
 def _python_child(ctl_fd: int, code: str, filename: str) -> None:
     ns = {"__name__": "__candidate__", "__builtins__": __builtins__}
     try:
@@ -419,28 +434,28 @@ def _python_child(ctl_fd: int, code: str, filename: str) -> None:
             msg = read_msg(ctl_fd)
         except EOFError:
             os._exit(0)
-        fn = ns.get(msg["fn"])
-        if not callable(fn):
-            write_msg(ctl_fd, {"status": "exception", "error": f"NameError: {msg['fn']!r} is not defined"})
-            continue
-        try:
-            args = decode(msg["args"])
-            kwargs = decode(msg.get("kwargs", {"$": "dict", "v": []}))
-            value = fn(*args, **kwargs)
-            reply = {"status": "ok", "value": encode(value)}
-        except NotPlainData as exc:
-            reply = {"status": "unplain", "error": str(exc)}
-        except MemoryError:
-            reply = {"status": "memory", "error": "MemoryError"}
-        except RecursionError as exc:
-            reply = {"status": "exception", "error": _describe(exc)}
-        except BaseException as exc:  # noqa: BLE001
-            reply = {"status": "exception", "error": _describe(exc)}
-        _flush()
-        try:
-            write_msg(ctl_fd, reply)
-        except (ValueError, OverflowError, MemoryError) as exc:
-            write_msg(ctl_fd, {"status": "unplain", "error": f"result could not be sent: {exc!r}"})
+        calls = msg["batch"] if "batch" in msg else [[msg["args"], msg.get("kwargs")]]
+        for args, kwargs in calls:
+            reply = _answer(ns.get(msg["fn"]), msg["fn"], args, kwargs)
+            _flush()
+            try:
+                write_msg(ctl_fd, reply)
+            except (ValueError, OverflowError, MemoryError) as exc:
+                write_msg(ctl_fd, {"status": "unplain", "error": f"result could not be sent: {exc!r}"})
+
+
+def _answer(fn, name: str, args, kwargs) -> dict:
+    if not callable(fn):
+        return {"status": "exception", "error": f"NameError: {name!r} is not defined"}
+    try:
+        value = fn(*decode(args), **decode(kwargs or {"$": "dict", "v": []}))
+        return {"status": "ok", "value": encode(value)}
+    except NotPlainData as exc:
+        return {"status": "unplain", "error": str(exc)}
+    except MemoryError:
+        return {"status": "memory", "error": "MemoryError"}
+    except BaseException as exc:  # noqa: BLE001 - the candidate may raise anything
+        return {"status": "exception", "error": _describe(exc)}
 
 
 def _describe(exc: BaseException) -> str:
@@ -465,10 +480,15 @@ class Runner:
         self.pid1 = pid1
         self.drop_to = 65534 if os.getuid() == 0 else None
         self.child: Child | None = None
+        # A Python child forked ahead of time, so the fork is off the candidate's critical path.
+        self.spare: Child | None = None
+        self.python_used = False
+        self.want_spare = False
         self.devnull = os.open(os.devnull, os.O_RDONLY)
 
     # -- spawning ------------------------------------------------------------------------------
-    def _spawn(self, limits: dict, target, stdin_data: bytes = b"", with_ctl: bool = False) -> Child:
+    def _spawn(self, limits: dict | None, target, stdin_data: bytes = b"", with_ctl: bool = False,
+               apply_limits: bool = True) -> Child:
         lim = dict(DEFAULT_LIMITS)
         lim.update(limits or {})
         out_r, out_w = os.pipe()
@@ -486,7 +506,8 @@ class Runner:
         pid = os.fork()
         if pid == 0:
             keep = [child_sock.fileno()] if child_sock else []
-            _become_candidate(keep, out_w, err_w, stdin_fd, self.workdir, lim, self.drop_to)
+            _become_candidate(keep, out_w, err_w, stdin_fd, self.workdir, lim if apply_limits else None,
+                              self.drop_to)
             try:
                 target(keep[0] if keep else None)
             finally:
@@ -538,21 +559,43 @@ class Runner:
         stdin_data = base64.b64decode(msg.get("stdin_b64", ""))
 
         def target(_ctl):
-            os.execvpe(argv[0], argv, os.environ)
+            try:
+                os.execvpe(argv[0], argv, os.environ)
+            except OSError as exc:  # a missing program is not a clean exit
+                os.write(2, f"rlcode runner: cannot execute {argv[0]}: {exc.strerror}\n".encode())
+                os._exit(127)
 
         child = self._spawn(msg.get("limits"), target, stdin_data)
         child.watch(until_ctl_message=False)
-        report = child.finish(self._kill_everything)
+        # Keep the work dir: a compile step's output is what the next run executes. ``end`` wipes it.
+        report = child.finish(lambda: self._kill_everything(wipe=False))
         report["stdout_b64"] = base64.b64encode(bytes(child.stdout_all)).decode()
         return {"ok": True, "report": report}
 
     def op_py_load(self, msg):
-        """Fork a child that loads a Python module and waits for calls."""
-        self._end_child()
-        code, filename = msg["code"], msg.get("filename", "candidate.py")
-        self.child = self._spawn(msg.get("limits"), lambda ctl: _python_child(ctl, code, filename),
-                                 with_ctl=True)
-        reply = self.child.watch(until_ctl_message=True)
+        """Give a Python candidate to a (spare) child; it loads the module and waits for calls."""
+        if self.child is not None:
+            self._end_child()
+        self.python_used = True
+        lim = dict(DEFAULT_LIMITS)
+        lim.update(msg.get("limits") or {})
+        child, self.spare = self.spare, None
+        if child is not None:
+            child.reap(block=False)
+        if child is None or child.exit_status is not None or child.ctl is None:
+            if child is not None:
+                child.finish(lambda: None)
+            child = self._spawn(None, _python_spare, with_ctl=True, apply_limits=False)
+        child.limits = lim
+        child.start = time.monotonic()
+        child.deadline = child.start + float(lim["wall_s"])
+        self.child = child
+        try:
+            write_msg(child.ctl.fileno(), {"code": msg["code"], "filename": msg.get("filename", "candidate.py"),
+                                           "limits": lim})
+        except OSError:
+            return {"ok": True, "status": "died", "report": self._end_child()}
+        reply = child.watch(until_ctl_message=True)
         if reply is None:
             return {"ok": True, "status": "died", "report": self._end_child()}
         if reply.get("status") != "ready":
@@ -574,21 +617,41 @@ class Runner:
             return {"ok": True, "status": "died", "report": self._end_child()}
         return {"ok": True, **reply}
 
+    def op_py_batch(self, msg):
+        """Load a module, make every call, end: one round trip for a whole candidate.
+
+        Replies stop at the first call the child does not survive; the report says why."""
+        loaded = self.op_py_load(msg)
+        if loaded.get("status") != "ready":
+            return loaded
+        child, calls, results = self.child, msg["calls"], []
+        try:
+            write_msg(child.ctl.fileno(), {"fn": msg["fn"], "batch": calls})
+        except OSError:
+            calls = []
+        for _ in calls:
+            reply = child.watch(until_ctl_message=True)
+            if reply is None or child.limit_hit:
+                break
+            results.append(reply)
+        return {"ok": True, "status": "ready", "results": results, "report": self._end_child()}
+
     def op_end(self, msg):
         return {"ok": True, "report": self._end_child()}
 
     # -- cleaning --------------------------------------------------------------------------------
-    def _end_child(self):
+    def _end_child(self, spare: bool = True):
         report = None
         if self.child is not None:
             report = self.child.finish(self._kill_everything)
             self.child = None
         else:
             self._kill_everything()
+        self.want_spare = spare and self.python_used  # forked after the reply is sent
         return report
 
-    def _kill_everything(self) -> None:
-        """Kill every process but this one, then remove every file the candidate left."""
+    def _kill_everything(self, wipe: bool = True) -> None:
+        """Kill every process but this one, then (``wipe``) remove every file the candidate left."""
         if self.pid1:
             try:
                 os.kill(-1, signal.SIGKILL)
@@ -605,18 +668,18 @@ class Runner:
                     continue
                 break
         for root in (self.workdir, "/dev/shm" if self.wipe_shm else None):
-            if root and os.path.isdir(root):
+            if wipe and root and os.path.isdir(root):
                 _empty_dir(root)
 
     def serve(self) -> int:
         handlers = {"ping": self.op_ping, "write": self.op_write, "read": self.op_read,
-                    "run": self.op_run, "py_load": self.op_py_load, "py_call": self.op_py_call,
+                    "run": self.op_run, "py_load": self.op_py_load, "py_call": self.op_py_call, "py_batch": self.op_py_batch,
                     "end": self.op_end}
         while True:
             try:
                 msg = read_msg(self.inp)
             except EOFError:
-                self._end_child()
+                self._end_child(spare=False)
                 return 0
             op = msg.get("op")
             handler = handlers.get(op)
@@ -624,8 +687,11 @@ class Runner:
                 reply = handler(msg) if handler else {"ok": False, "error": f"unknown op {op!r}"}
             except Exception as exc:  # noqa: BLE001 - report, keep serving
                 reply = {"ok": False, "error": f"runner failed on {op}: {exc!r}"}
-                self._end_child()
+                self._end_child(spare=False)
             write_msg(self.out, reply)
+            if self.want_spare and self.spare is None and self.child is None:
+                self.want_spare = False
+                self.spare = self._spawn(None, _python_spare, with_ctl=True, apply_limits=False)
 
 
 def _empty_dir(root: str) -> None:

@@ -10,7 +10,7 @@ import base64
 import time
 from typing import Any
 
-from rlcode.judge.check import CandidateGone, CandidateRaised, CheckJudge
+from rlcode.judge.check import CandidateGone, CandidateRaised, CheckJudge, Diverged
 from rlcode.judge.compare import compare_output, to_json_shape, values_equal
 from rlcode.languages import Language
 from rlcode.records import ExecutionResult, Limits, Task, Verdict
@@ -43,6 +43,21 @@ def verdict_from_report(report: dict | None, language: Language) -> Verdict | No
     return None
 
 
+MEMORY_NEAR = 0.9  # a crash at this fraction of the memory limit or above is taken as running out of it
+
+
+def memory_verdict(verdict: Verdict | None, report: dict, lim: dict) -> Verdict | None:
+    """Peak resident memory over the limit is memory_exceeded, however the run ended: runtimes
+    whose limit is a heap flag or the container's cgroup can pass it. A crash near the limit is
+    one too: C's malloc returns NULL under the address-space limit and the program then faults."""
+    if verdict not in (None, Verdict.RUNTIME_ERROR):
+        return verdict
+    peak_kb, limit_kb = report.get("peak_kb") or 0, int(lim["memory_mb"]) * 1024
+    if peak_kb > limit_kb or (verdict is Verdict.RUNTIME_ERROR and peak_kb >= MEMORY_NEAR * limit_kb):
+        return Verdict.MEMORY_EXCEEDED
+    return verdict
+
+
 def usage(report: dict | None) -> dict[str, Any]:
     if not report:
         return {}
@@ -68,6 +83,7 @@ class Executor:
     def run(self, task: Task, code: str, limits: Limits) -> ExecutionResult:
         scaled = limits.scaled(self.language.time_factor, self.language.memory_factor)
         lim = scaled.for_runner(self.language.address_space)
+        lim["data_limit"] = self.language.data_limit
         started = time.perf_counter()
         if task.kind == "io":
             result = self._run_io(task, code, lim)
@@ -84,6 +100,10 @@ class Executor:
     # -- Python function tasks ---------------------------------------------------------------------
     def _load(self, code: str, lim: dict, total: int) -> ExecutionResult | None:
         reply = self.session.request({"op": "py_load", "code": code, "limits": lim}, self._timeout(lim))
+        return self._load_failure(reply, total)
+
+    def _load_failure(self, reply: dict, total: int) -> ExecutionResult | None:
+        """The verdict when the module did not load (syntax error, crash at import); else None."""
         status = reply.get("status")
         if status == "ready":
             return None
@@ -98,28 +118,67 @@ class Executor:
         details.setdefault("error", "the program exited while loading")
         return ExecutionResult(verdict, 0, total, details)
 
+    @staticmethod
+    def _interpret(reply: dict, report: dict | None = None) -> Any:
+        """A call's reply as the value it returned, or the exception the check should see."""
+        status = reply.get("status")
+        if status == "ok":
+            try:
+                return decode(reply["value"])
+            except (NotPlainData, ValueError, TypeError) as exc:
+                raise CandidateRaised(f"malformed return value: {exc}", unplain=True) from None
+        if status == "unplain":
+            raise CandidateRaised(reply.get("error", "return value cannot cross the channel"), unplain=True)
+        if status == "memory":
+            raise CandidateGone({"limit": "memory", **(report or {})}, "MemoryError")
+        if status == "exception":
+            raise CandidateRaised(reply.get("error", "exception"))
+        raise CandidateGone(reply.get("report") or report, "the candidate process ended during a call")
+
+    @staticmethod
+    def _encode_call(args: tuple, kwargs: dict) -> list:
+        try:
+            return [encode(list(args)), encode(dict(kwargs))]
+        except NotPlainData as exc:
+            raise TypeError(f"the test passed an argument that cannot cross to the sandbox: {exc}") from None
+
     def _call(self, fn: str, lim: dict):
         def call(args: tuple, kwargs: dict) -> Any:
-            try:
-                payload = {"op": "py_call", "fn": fn, "args": encode(list(args)), "kwargs": encode(dict(kwargs))}
-            except NotPlainData as exc:
-                raise TypeError(f"the test passed an argument that cannot cross to the sandbox: {exc}") from None
-            reply = self.session.request(payload, self._timeout(lim))
-            status = reply.get("status")
-            if status == "ok":
-                try:
-                    return decode(reply["value"])
-                except (NotPlainData, ValueError, TypeError) as exc:
-                    raise CandidateRaised(f"malformed return value: {exc}", unplain=True) from None
-            if status == "unplain":
-                raise CandidateRaised(reply.get("error", "return value cannot cross the channel"), unplain=True)
-            if status == "memory":
-                raise CandidateGone({"limit": "memory"}, "MemoryError")
-            if status == "exception":
-                raise CandidateRaised(reply.get("error", "exception"))
-            raise CandidateGone(reply.get("report"), "the candidate process ended during a call")
+            enc_args, enc_kwargs = self._encode_call(args, kwargs)
+            payload = {"op": "py_call", "fn": fn, "args": enc_args, "kwargs": enc_kwargs}
+            return self._interpret(self.session.request(payload, self._timeout(lim)))
 
         return call
+
+    def _batch(self, code: str, fn: str, calls: list[tuple[tuple, dict]], lim: dict, total: int):
+        """Load, make every recorded call and end in one request. Returns (early result or None,
+        a replaying call function, the final report)."""
+        encoded = [self._encode_call(a, k) for a, k in calls]
+        timeout = self._timeout(lim)
+        reply = self.session.request({"op": "py_batch", "code": code, "fn": fn, "calls": encoded, "limits": lim},
+                                     timeout)
+        early = self._load_failure(reply, total)
+        if early:
+            return early, None, None
+        results, report = reply["results"], reply.get("report")
+        position = [0]
+
+        def replay(args: tuple, kwargs: dict) -> Any:
+            # The next recorded call with these arguments: a check whose short-circuits skip a
+            # call while recording made it is still replayed; one that asks for anything else
+            # (an argument computed from a result) goes live.
+            wanted = self._encode_call(args, kwargs)
+            i = position[0]
+            while i < len(encoded) and encoded[i] != wanted:
+                i += 1
+            if i >= len(encoded):
+                raise Diverged(f"call with {str(wanted)[:80]} was not recorded")
+            position[0] = i + 1
+            if i >= len(results):
+                raise CandidateGone(report, "the candidate process ended during a call")
+            return self._interpret(results[i], report)
+
+        return None, replay, report
 
     def _end(self) -> dict | None:
         return self.session.request({"op": "end"}, 30).get("report")
@@ -128,11 +187,32 @@ class Executor:
         judge = self._judges.get(task.task_id)
         if judge is None:
             judge = self._judges[task.task_id] = CheckJudge(task)
-        early = self._load(code, lim, judge.total)
-        if early:
-            return early
-        outcome = judge.run(self._call(task.entry_point or "", lim))
-        report = outcome.gone.report if outcome.gone else self._end()
+        fn = task.entry_point or ""
+        outcome, report = None, None
+        calls = judge.record()
+        if calls is not None:
+            early, replay, report = self._batch(code, fn, calls, lim, judge.total)
+            if early:
+                return early
+            try:
+                outcome = judge.run(replay)
+            except Diverged:
+                outcome = None  # the check depends on results in a way recording missed: go live
+        channel = "batch"
+        if outcome is None:
+            channel = "live"
+            early = self._load(code, lim, judge.total)
+            if early:
+                return early
+            outcome = judge.run(self._call(fn, lim))
+            report = outcome.gone.report if outcome.gone else self._end()
+        elif outcome.gone:
+            report = outcome.gone.report or report
+        result = self._check_verdict(judge, outcome, report)
+        result.details["calls"] = channel
+        return result
+
+    def _check_verdict(self, judge: CheckJudge, outcome, report: dict | None) -> ExecutionResult:
         details = usage(report)
         if outcome.failures:
             details["failures"] = outcome.failures
@@ -149,14 +229,14 @@ class Executor:
 
     def _run_python_fn(self, task: Task, code: str, lim: dict) -> ExecutionResult:
         tests = task.fn_tests or []
-        early = self._load(code, lim, len(tests))
+        calls = [(tuple(t["args"]), {}) for t in tests]
+        early, call, report = self._batch(code, task.entry_point or "", calls, lim, len(tests))
         if early:
             return early
-        call = self._call(task.entry_point or "", lim)
         passed, failures, gone = 0, [], None
-        for i, test in enumerate(tests):
+        for i, (test, (args, kwargs)) in enumerate(zip(tests, calls)):
             try:
-                got = call(tuple(test["args"]), {})
+                got = call(args, kwargs)
             except CandidateRaised as exc:
                 failures.append({"test": i, "kind": "unplain_return" if exc.unplain else "candidate_exception",
                                  "message": str(exc)[:500]})
@@ -169,7 +249,6 @@ class Executor:
             else:
                 failures.append({"test": i, "kind": "wrong_answer", "expected": repr(test["expected"])[:200],
                                  "got": repr(got)[:200]})
-        report = gone.report if gone else self._end()
         details = usage(report)
         if failures:
             details["failures"] = failures[:5]
@@ -191,7 +270,7 @@ class Executor:
         if lang.compile:
             clim = dict(lim, time_s=lang.compile_time_s, wall_s=lang.compile_time_s * 2,
                         memory_mb=lang.compile_memory_mb)
-            report = self.session.request({"op": "run", "argv": list(lang.compile), "limits": clim},
+            report = self.session.request({"op": "run", "argv": lang.argv(lang.compile, clim), "limits": clim},
                                           self._timeout(clim))["report"]
             diagnostics = (report.get("stderr") or "") + (report.get("stdout_excerpt") or "")
             if report.get("exit_code") != 0:
@@ -206,10 +285,10 @@ class Executor:
         passed, first_bad, reports = 0, None, []
         for i, test in enumerate(tests):
             stdin = base64.b64encode(test.get("input", "").encode()).decode()
-            report = self.session.request({"op": "run", "argv": list(lang.run), "stdin_b64": stdin, "limits": lim},
-                                          self._timeout(lim))["report"]
+            report = self.session.request({"op": "run", "argv": lang.argv(lang.run, lim), "stdin_b64": stdin,
+                                           "limits": lim}, self._timeout(lim))["report"]
             reports.append(report)
-            verdict = verdict_from_report(report, lang)
+            verdict = memory_verdict(verdict_from_report(report, lang), report, lim)
             if verdict is not None:
                 first_bad = first_bad or (verdict, i, usage(report))
                 if verdict is not Verdict.RUNTIME_ERROR:
