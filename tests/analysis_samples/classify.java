@@ -1,0 +1,18 @@
+// comment
+class Main {
+    static int classify(int n) {
+        if (n < 0 && n != -1) {
+            return -1;
+        } else if (n == 0) {
+            return 0;
+        }
+        for (int i = 0; i < n; i++) {
+            if (i % 2 == 1) {
+                continue;
+            }
+        }
+        return 1;
+    }
+
+    static int square(int x) { return x * x; }
+}
