@@ -45,8 +45,11 @@ class RewardSettings(BaseModel):
         description="runtime score per verdict, replacing 0 (e.g. compile_error = -0.5 makes syntax errors worse "
                     "than wrong answers); values may be below 0")
     weights: dict[str, float] = Field(
-        default_factory=lambda: {"runtime": 1.0, "static": 0.0, "human": 0.0},
+        default_factory=lambda: {"runtime": 0.8, "static": 0.2, "human": 0.0},
         description="component weights; renormalised over the components present for a row")
+    static_needs_pass: bool = Field(
+        True, description="the static component counts only for programs that pass every test (clean but "
+                          "wrong code earns nothing, so the static term cannot be farmed with empty bodies)")
 
     @model_validator(mode="after")
     def _check(self) -> "RewardSettings":
@@ -64,11 +67,35 @@ class RewardSettings(BaseModel):
         return self
 
 
+class AnalysisSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(True, description="run static analysis while scoring (the static reward component)")
+    analyzers: list[str] = Field(default_factory=lambda: ["ruff", "treesitter", "compiler"],
+                                 description="ruff, pylint, treesitter, compiler; pylint is opt-in (slow)")
+    cache_dir: str | None = Field(None, description="analysis caches (pylint); default ~/.cache/rlcode")
+    severity_weights: dict[str, float] = Field(
+        default_factory=lambda: {"error": 1.0, "warning": 0.5, "convention": 0.1, "info": 0.0},
+        description="weight of a finding of each severity in the static score")
+
+    @model_validator(mode="after")
+    def _check(self) -> "AnalysisSettings":
+        known = {"ruff", "pylint", "treesitter", "compiler"}
+        for name in self.analyzers:
+            if name not in known:
+                raise ValueError(f"analysis.analyzers: unknown analyzer {name!r} (one of {', '.join(sorted(known))})")
+        for name in self.severity_weights:
+            if name not in ("error", "warning", "convention", "info"):
+                raise ValueError(f"analysis.severity_weights: unknown severity {name!r}")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RLCODE_", env_nested_delimiter="__", extra="forbid")
 
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     reward: RewardSettings = Field(default_factory=RewardSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
 
     # Not configuration: where progress messages go (set by the CLI).
     _log: Callable[[str], None] | None = None
@@ -84,6 +111,7 @@ class Settings(BaseSettings):
 
 
 _TOML_PATH: list[Path | None] = [None]
+_SECTIONS = ("sandbox", "reward", "analysis")
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -97,7 +125,7 @@ class _TomlSource(PydanticBaseSettingsSource):
         with open(path, "rb") as f:
             data = tomllib.load(f)
         # pydantic-settings deep-merges the sources, so a flag for one field keeps the file's others.
-        return {k: v for k, v in data.items() if k in ("sandbox", "reward")}
+        return {k: v for k, v in data.items() if k in _SECTIONS}
 
 
 def load_settings(config: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:

@@ -48,13 +48,20 @@ COMPONENTS.register("runtime", RuntimeComponent)
 
 @dataclass(frozen=True)
 class CompositeReward:
+    """reward = sum(w_i * c_i) / sum(w_i) over the components present (value not None, weight > 0).
+
+    With ``static_needs_pass`` the static component's value counts as 0 unless the verdict is
+    ``passed`` (its own value is still reported), so clean-but-wrong code cannot farm reward."""
+
     components: tuple[RewardComponent, ...]
     weights: tuple[tuple[str, float], ...]
+    static_needs_pass: bool = False
 
     @classmethod
     def from_settings(cls, reward_settings, extra: tuple[RewardComponent, ...] = ()) -> "CompositeReward":
         runtime = RuntimeComponent(reward_settings.runtime_mode, tuple(sorted(reward_settings.penalties.items())))
-        return cls((runtime, *extra), tuple(sorted(reward_settings.weights.items())))
+        return cls((runtime, *extra), tuple(sorted(reward_settings.weights.items())),
+                   getattr(reward_settings, "static_needs_pass", False))
 
     def __call__(self, task: Task, candidate: Candidate, result: ExecutionResult) -> tuple[float | None, dict]:
         """(reward, breakdown). The breakdown lists every component, its value and the weights used."""
@@ -72,6 +79,10 @@ class CompositeReward:
             breakdown["weights"] = {}
             return None, breakdown
         used = {k: w / total for k, w in present.items()}
-        reward = sum(values[k] * w for k, w in used.items())
+        effective = dict(values)
+        if self.static_needs_pass and result.verdict is not Verdict.PASSED and effective.get("static") is not None:
+            effective["static"] = 0.0
+            breakdown["static_gated"] = True
+        reward = sum(effective[k] * w for k, w in used.items())
         breakdown["weights"] = {k: round(w, 6) for k, w in used.items()}
         return round(reward, 6), breakdown

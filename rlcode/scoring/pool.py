@@ -9,7 +9,7 @@ finish. A session that fails below the candidate is replaced and the job retried
 
 from __future__ import annotations
 
-import queue
+import concurrent.futures
 import threading
 from collections import OrderedDict
 from typing import Callable, Iterable, Iterator, Protocol, TypeVar
@@ -73,66 +73,58 @@ class ParallelExecutor(Protocol):
 
     def imap(self, jobs: Iterable[J], fn: Callable[[Worker, J], R]) -> Iterator[tuple[J, R]]: ...
 
+    def map(self, jobs: Iterable[J], fn: Callable[[Worker, J], R]) -> list[R]: ...
+
+    def close(self) -> None: ...
+
 
 class ThreadExecutor:
-    """One thread and one Worker per slot. Stops cleanly on Ctrl-C (the caller's KeyboardInterrupt)."""
+    """A persistent pool: one thread and one warm Worker per slot, reused across calls.
+
+    ``imap`` yields (job, result) as they finish; ``map`` returns results in order. Workers (and
+    their containers) live until ``close``, so a trainer calling the reward function every step
+    pays for container start once."""
 
     def __init__(self, workers: int, make_worker: Callable[[], Worker]):
         self.workers = workers
         self.make_worker = make_worker
+        self._pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="rlcode-worker")
+        self._local = threading.local()
+        self._all: list[Worker] = []
+        self._lock = threading.Lock()
+
+    def _worker(self) -> Worker:
+        worker = getattr(self._local, "worker", None)
+        if worker is None:
+            worker = self._local.worker = self.make_worker()
+            with self._lock:
+                self._all.append(worker)
+        return worker
 
     def imap(self, jobs: Iterable[J], fn: Callable[[Worker, J], R]) -> Iterator[tuple[J, R]]:
-        todo: queue.Queue = queue.Queue()
-        done: queue.Queue = queue.Queue()
-        stop = threading.Event()
-        count = 0
-        for job in jobs:
-            todo.put(job)
-            count += 1
-
-        def loop() -> None:
-            worker = None
-            try:
-                worker = self.make_worker()
-                while not stop.is_set():
-                    try:
-                        job = todo.get_nowait()
-                    except queue.Empty:
-                        return
-                    try:
-                        done.put((job, fn(worker, job), None))
-                    except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                        done.put((job, None, exc))
-                        return
-            except BaseException as exc:  # noqa: BLE001 - worker could not start
-                done.put((None, None, exc))
-            finally:
-                if worker is not None:
-                    worker.close()
-                done.put(_FINISHED)
-
-        threads = [threading.Thread(target=loop, daemon=True, name=f"rlcode-worker-{i}")
-                   for i in range(min(self.workers, max(count, 1)))]
-        for t in threads:
-            t.start()
-        finished = 0
+        futures = {self._pool.submit(lambda j=job: fn(self._worker(), j)): job for job in jobs}
         try:
-            while finished < len(threads):
-                item = done.get()
-                if item is _FINISHED:
-                    finished += 1
-                    continue
-                job, result, exc = item
-                if exc is not None:
-                    raise exc
-                yield job, result
+            for future in concurrent.futures.as_completed(futures):
+                yield futures[future], future.result()
         finally:
-            stop.set()
-            for t in threads:
-                t.join(timeout=60)
+            for future in futures:
+                future.cancel()  # on Ctrl-C or an error: started jobs finish, queued ones never start
 
+    def map(self, jobs: Iterable[J], fn: Callable[[Worker, J], R]) -> list[R]:
+        futures = [self._pool.submit(lambda j=job: fn(self._worker(), j)) for job in jobs]
+        try:
+            return [f.result() for f in futures]
+        finally:
+            for f in futures:
+                f.cancel()
 
-_FINISHED = object()
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            workers, self._all = self._all, []
+        for worker in workers:
+            worker.close()
+
 
 EXECUTORS: Registry[type] = Registry("executor")
 EXECUTORS.register("threads", ThreadExecutor)

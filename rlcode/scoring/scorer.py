@@ -1,18 +1,25 @@
-"""``rlcode score``: candidates in, scored rows out, resumable, in input order."""
+"""Scoring: candidates in, verdicts + composite rewards out.
+
+``Scorer`` is the engine shared by ``rlcode score`` (``score_file``: resumable, in input order)
+and the TRL reward function (``rlcode.reward.trl``: a persistent pool called every step). Per
+candidate: build the program, run it in a sandbox worker, attach static analysis, compute the
+reward. Python programs are analysed up front in one batch (one ruff process for all of them);
+compiled languages after their sandbox compile step, whose warnings are findings too.
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from rlcode.candidates import load_candidates
 from rlcode.extract import build_program
 from rlcode.jsonl import JsonlAppender, recover_output
 from rlcode.languages import language_names
 from rlcode.metrics import summarize
-from rlcode.records import Candidate, ScoredRow, Task
+from rlcode.records import Candidate, Limits, ScoredRow, Task, Verdict
 from rlcode.reward.composite import CompositeReward
 from rlcode.sandbox import open_backend
 from rlcode.scoring.pool import ThreadExecutor, Worker
@@ -25,6 +32,10 @@ class ScoreJob:
     index: int
     task: Task
     candidate: Candidate
+    language: str = ""
+    code: str = ""
+    program: dict = field(default_factory=dict)
+    static: object | None = None  # an AnalysisResult, when analysed up front
 
 
 def program_for(task: Task, cand: Candidate) -> tuple[str, str, dict]:
@@ -34,17 +45,100 @@ def program_for(task: Task, cand: Candidate) -> tuple[str, str, dict]:
     return language, program.code, {"mode": program.mode, "extracted": program.extracted}
 
 
-def score_one(worker: Worker, job: ScoreJob, settings: Settings, reward: CompositeReward) -> ScoredRow:
-    task, cand = job.task, job.candidate
-    language, code, info = program_for(task, cand)
-    limits = task.limits or settings.sandbox.limits()
-    if task.limits:
-        limits = type(limits)(limits.time_s, limits.memory_mb, settings.sandbox.output_kb, settings.sandbox.file_mb)
-    result = worker.run(task, code, language, limits)
-    result.details["program"] = info
-    result.details["language"] = language
-    value, components = reward(task, cand, result)
-    return ScoredRow(cand, result, value, components)
+class Scorer:
+    """Owns the sandbox backend, the worker pool, the analyzers and the reward. Close it when done."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._backend = None
+        self._pool: ThreadExecutor | None = None
+        self._static_component = None
+        extra = ()
+        if settings.analysis.enabled:
+            from rlcode.analysis import ScoreWeights
+            from rlcode.reward.static import StaticComponent
+
+            self._weights = ScoreWeights(**settings.analysis.severity_weights)
+            extra = (StaticComponent(weights=self._weights),)
+        self.reward = CompositeReward.from_settings(settings.reward, extra)
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    @property
+    def pool(self) -> ThreadExecutor:
+        if self._pool is None:
+            self._backend = open_backend(self.settings)
+            backend, retries = self._backend, self.settings.sandbox.retries
+            self._pool = ThreadExecutor(self.settings.sandbox.workers, lambda: Worker(backend, retries))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+    def __enter__(self) -> "Scorer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- work ------------------------------------------------------------------------------------------
+    def jobs(self, pairs: Iterable[tuple[int, Task, Candidate]]) -> list[ScoreJob]:
+        """Build programs and run the up-front (batched) static analysis."""
+        jobs = []
+        for index, task, cand in pairs:
+            language, code, info = program_for(task, cand)
+            jobs.append(ScoreJob(index, task, cand, language, code, info))
+        if self.settings.analysis.enabled:
+            self._analyze([j for j in jobs if j.language == "python"], batch=True)
+        return jobs
+
+    def _analyze(self, jobs: list[ScoreJob], batch: bool, diagnostics: dict[int, str] | None = None) -> None:
+        from rlcode.analysis import AnalysisConfig, AnalysisInput, analyze_batch
+
+        if not jobs:
+            return
+        a = self.settings.analysis
+        names = [n for n in a.analyzers if (n != "compiler") == batch or n == "treesitter"]
+        config = AnalysisConfig(cache_dir=Path(a.cache_dir).expanduser() if a.cache_dir else _default_cache())
+        items = [AnalysisInput(j.language, j.code, f"{j.candidate.task_id}#{j.candidate.candidate_id}",
+                               diagnostics=(diagnostics or {}).get(j.index),
+                               given_lines=j.task.prompt.count("\n") if j.program.get("mode") == "completion" else 0)
+                 for j in jobs]
+        for job, res in zip(jobs, analyze_batch(items, names, config, self._weights)):
+            job.static = res
+
+    def limits_for(self, task: Task) -> Limits:
+        s = self.settings.sandbox
+        if task.limits:
+            return Limits(task.limits.time_s, task.limits.memory_mb, s.output_kb, s.file_mb)
+        return s.limits()
+
+    def run_one(self, worker: Worker, job: ScoreJob) -> ScoredRow:
+        result = worker.run(job.task, job.code, job.language, self.limits_for(job.task))
+        result.details["program"] = job.program
+        result.details["language"] = job.language
+        if self.settings.analysis.enabled and job.static is None and job.language != "python":
+            warnings = (result.details.get("compile") or {})
+            text = warnings.get("warnings") or warnings.get("diagnostics")
+            self._analyze([job], batch=False, diagnostics={job.index: text} if text else None)
+        if job.static is not None:
+            result.details["static"] = job.static.to_json()
+        value, components = self.reward(job.task, job.candidate, result)
+        return ScoredRow(job.candidate, result, value, components)
+
+    def imap(self, jobs: list[ScoreJob]) -> Iterator[tuple[ScoreJob, ScoredRow]]:
+        return self.pool.imap(jobs, self.run_one)
+
+    def map(self, jobs: list[ScoreJob]) -> list[ScoredRow]:
+        return self.pool.map(jobs, self.run_one)
+
+
+def _default_cache() -> Path:
+    return Path.home() / ".cache" / "rlcode"
 
 
 def score_file(candidates: str | Path, tasks_spec: str, out: str | Path, settings: Settings,
@@ -53,23 +147,21 @@ def score_file(candidates: str | Path, tasks_spec: str, out: str | Path, setting
     tasks = load_tasks(tasks_spec, language_names())
     cands = load_candidates(candidates, tasks, language_names())
     existing, done = recover_output(out, ("task_id", "candidate_id"))
-    jobs = [ScoreJob(i, tasks[c.task_id], c) for i, c in enumerate(cands) if (c.task_id, c.candidate_id) not in done]
+    todo = [(i, tasks[c.task_id], c) for i, c in enumerate(cands) if (c.task_id, c.candidate_id) not in done]
     rows = list(existing)
-    if on_progress:
-        on_progress(0, len(jobs), None)
     started = time.perf_counter()
     scored = 0
-    if jobs:
-        reward = CompositeReward.from_settings(settings.reward)
-        backend = open_backend(settings)
-        pool = ThreadExecutor(settings.sandbox.workers, lambda: Worker(backend, settings.sandbox.retries))
-        pending: dict[int, ScoredRow] = {}
-        order = [j.index for j in jobs]
-        next_pos = 0
-        try:
+    if todo:
+        with Scorer(settings) as scorer:
+            jobs = scorer.jobs(todo)
+            if on_progress:
+                on_progress(0, len(jobs), None)
+            pending: dict[int, ScoredRow] = {}
+            order = [j.index for j in jobs]
+            next_pos = 0
             with JsonlAppender(out) as sink:
                 try:
-                    for job, row in pool.imap(jobs, lambda w, j: score_one(w, j, settings, reward)):
+                    for job, row in scorer.imap(jobs):
                         pending[job.index] = row
                         scored += 1
                         # Rows are written in input order, each as soon as all before it are done.
@@ -84,6 +176,7 @@ def score_file(candidates: str | Path, tasks_spec: str, out: str | Path, setting
                     # Interrupted: keep what finished out of order too; a re-run skips it.
                     for index in sorted(pending):
                         sink.write(pending[index].to_json())
-        finally:
-            backend.close()
     return summarize(rows, time.perf_counter() - started, scored)
+
+
+__all__ = ["ScoreJob", "Scorer", "Verdict", "program_for", "score_file"]
