@@ -42,8 +42,8 @@ class RewardSettings(BaseModel):
         "binary", description="binary: 1 if every test passes; partial: the fraction of tests passed")
     penalties: dict[str, float] = Field(
         default_factory=dict,
-        description="runtime score per verdict, replacing 0 (e.g. compile_error = -0.5 makes syntax errors worse "
-                    "than wrong answers); values may be below 0")
+        description="runtime score in [0, 1) for a verdict that is not passed, replacing 0 or the partial credit "
+                    "(e.g. failed = 0.1, runtime_error = 0.05 ranks runnable wrong code above compile errors)")
     weights: dict[str, float] = Field(
         default_factory=lambda: {"runtime": 0.8, "static": 0.2, "human": 0.0},
         description="component weights; renormalised over the components present for a row")
@@ -57,8 +57,11 @@ class RewardSettings(BaseModel):
 
         known = {v.value for v in Verdict} - {"sandbox_error"}
         for verdict in self.penalties:
-            if verdict not in known:
-                raise ValueError(f"reward.penalties: unknown verdict {verdict!r} (one of {', '.join(sorted(known))})")
+            if verdict not in known - {"passed"}:
+                raise ValueError(f"reward.penalties: unknown verdict {verdict!r} "
+                                 f"(one of {', '.join(sorted(known - {'passed'}))})")
+            if not 0.0 <= self.penalties[verdict] < 1.0:
+                raise ValueError(f"reward.penalties.{verdict}: must be in [0, 1) so components stay in [0, 1]")
         for name, w in self.weights.items():
             if w < 0:
                 raise ValueError(f"reward.weights.{name}: must be >= 0")

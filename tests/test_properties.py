@@ -129,8 +129,11 @@ def test_partial_reward_is_monotone_in_tests_passed(total, data):
 
 
 def test_sandbox_error_is_never_scored_and_penalties_apply():
-    reward = CompositeReward.from_settings(RewardSettings(penalties={"compile_error": -0.5}))
+    reward = CompositeReward.from_settings(RewardSettings(penalties={"failed": 0.1}))
     assert reward(TASK, CAND, ExecutionResult(Verdict.SANDBOX_ERROR))[0] is None
-    assert reward(TASK, CAND, ExecutionResult(Verdict.COMPILE_ERROR, 0, 3))[0] == -0.5
+    assert reward(TASK, CAND, ExecutionResult(Verdict.FAILED, 0, 3))[0] == 0.1
+    assert reward(TASK, CAND, ExecutionResult(Verdict.COMPILE_ERROR, 0, 3))[0] == 0.0
+    with pytest.raises(ValueError, match="must be in"):
+        RewardSettings(penalties={"timeout": -1})
     golden = reward(TASK, CAND, ExecutionResult(Verdict.PASSED, 3, 3))
     assert golden == (1.0, {"runtime": 1.0, "static": None, "human": None, "weights": {"runtime": 1.0}})

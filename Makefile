@@ -1,0 +1,46 @@
+# rlcode: `make demo` sets everything up and scores the built-in HumanEval mix; `make test` sets up
+# the same way and runs the whole suite (Docker tests included: the engine is started if needed).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup docker images demo test test-fast bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	# The CPU build, pinned: a plain `torch` requirement pulls several GB of CUDA wheels.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[analysis,train,dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+docker:
+	scripts/ensure-docker.sh
+
+images: setup docker
+	$(BIN)/rlcode sandbox build
+
+demo: images
+	mkdir -p out
+	$(BIN)/rlcode score examples/humaneval_mix.jsonl --tasks humaneval --out out/demo-scored.jsonl
+	$(BIN)/rlcode score --out out/demo-scored.jsonl --explain HumanEval/0/0
+
+test: images
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: images
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+bench: images
+	$(BIN)/python benchmarks/bench_humaneval.py
+	$(BIN)/python benchmarks/bench_analysis.py
+
+lint: setup
+	$(BIN)/ruff check rlcode tests benchmarks
+
+clean:
+	rm -rf out .pytest_cache
