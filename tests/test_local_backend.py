@@ -41,3 +41,28 @@ def test_namespaces_hide_network_and_kill_daemons(local_worker):
             return a + b if not pids and os.getuid() == {uid} else (pids, os.getuid())
     """
     assert run(local_worker, probe).verdict is Verdict.PASSED
+
+
+def test_runner_dies_with_the_scorer(tmp_path):
+    """A scorer killed with -9 leaves no local runner behind (PR_SET_PDEATHSIG)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("from rlcode.sandbox.local import LocalSession, namespaces_available\n"
+              "s = LocalSession('python', namespaces_available())\n"
+              "print(s.workdir, flush=True)\n"
+              "import time; time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    workdir = proc.stdout.readline().strip()
+    assert workdir
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+        if workdir not in ps:
+            break
+        time.sleep(0.1)
+    assert workdir not in ps

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,16 @@ def namespaces_available() -> bool:
     return done.returncode == 0
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL when the scorer dies, so no runner outlives it."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+
 class LocalSession(FramedSession):
     def __init__(self, language: str, use_namespaces: bool):
         super().__init__()
@@ -46,7 +57,8 @@ class LocalSession(FramedSession):
         if use_namespaces:
             argv = [*UNSHARE, *argv]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"})
+                                     env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
+                                     preexec_fn=_die_with_parent)
         self.info = self.request({"op": "ping"}, timeout=30)
 
     def _send(self, data: bytes) -> None:
