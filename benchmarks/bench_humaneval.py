@@ -50,7 +50,8 @@ def main() -> None:
     n = len(samples)
     tmp = Path(tempfile.mkdtemp(prefix="rlcode-bench-"))
     try:
-        settings = load_settings(None, {"sandbox": {"backend": "docker", "workers": args.workers}})
+        # No result cache: the mix holds each canonical solution twice and a hit would skip the work.
+        settings = load_settings(None, {"sandbox": {"backend": "docker", "workers": args.workers, "cache": False}})
         # Build the image outside the timing.
         score_file(MIX, "humaneval", tmp / "warmup.jsonl", settings)
 

@@ -19,7 +19,7 @@ MIX = Path(__file__).parents[1] / "examples" / "humaneval_mix.jsonl"
 
 
 def timed(tmp: Path, name: str, analysis: dict) -> float:
-    settings = load_settings(None, {"sandbox": {"workers": 2}, "analysis": analysis})
+    settings = load_settings(None, {"sandbox": {"workers": 2, "cache": False}, "analysis": analysis})
     started = time.perf_counter()
     score_file(MIX, "humaneval", tmp / f"{name}.jsonl", settings)
     return time.perf_counter() - started

@@ -30,6 +30,10 @@ class SandboxSettings(BaseModel):
     cpus: float = Field(1.0, gt=0, description="CPUs per container")
     tmpfs_mb: int = Field(64, ge=8, description="size of the container's writable /tmp")
     retries: int = Field(2, ge=0, le=10, description="retries after an infrastructure failure before sandbox_error")
+    cache: bool = Field(True, description="serve identical (code, tests, limits, toolchain) results and compiled "
+                                          "artifacts from the on-disk cache")
+    cache_path: str | None = Field(None, description="the cache file; default ~/.cache/rlcode/cache.sqlite")
+    cache_max_mb: int = Field(2048, ge=1, description="cache size bound; least recently used entries go first")
 
     def limits(self) -> Limits:
         return Limits(time_s=self.time_s, memory_mb=self.memory_mb, output_kb=self.output_kb, file_mb=self.file_mb)

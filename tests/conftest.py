@@ -37,6 +37,12 @@ def _backend(name: str):
     return open_backend(settings)
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    """Each test gets its own result cache: no test is served another's results."""
+    monkeypatch.setenv("RLCODE_SANDBOX__CACHE_PATH", str(tmp_path / "rlcode-cache.sqlite"))
+
+
 @pytest.fixture(scope="session")
 def docker_backend():
     backend = _backend("docker")

@@ -83,11 +83,22 @@ def doctor(backend: str = typer.Option("docker", "--backend", help="docker or lo
 
 
 @app.command()
-def prune(images: bool = typer.Option(False, "--images", help="also remove outdated sandbox images")) -> None:
+def prune(images: bool = typer.Option(False, "--images", help="also remove outdated sandbox images"),
+          cache: bool = typer.Option(False, "--cache", help="also clear the result and artifact caches")) -> None:
     """Remove containers left by rlcode runs that died, and (with --images) outdated images."""
     from rlcode.sandbox.docker import docker_client, stale_containers
     from rlcode.sandbox.images import IMAGE_PREFIX, image_tag
 
+    if cache:
+        from rlcode.scoring.scorer import open_cache
+        from rlcode.settings import load_settings
+
+        store = open_cache(load_settings())
+        before = store.stats()
+        store.clear()
+        store.close()
+        console.out.print(f"cleared the cache ({before['results']['entries']} results, "
+                          f"{before['artifacts']['entries']} artifacts)")
     client = docker_client()
     removed = 0
     for c in stale_containers(client):

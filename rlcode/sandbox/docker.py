@@ -128,6 +128,10 @@ class DockerBackend:
                 self._images[language] = ensure_image(self.client, get_language(language), log=self.settings.log)
             return self._images[language]
 
+    def toolchain_id(self, language: str) -> str:
+        """The image's content id: changes whenever the toolchain or the runner changes."""
+        return self.client.images.get(self.image_for(language)).id
+
     def open_session(self, language: str) -> DockerSession:
         s = self.settings
         lang = get_language(language)

@@ -103,6 +103,18 @@ class LocalBackend:
         self._sessions: set[LocalSession] = set()
         self._lock = threading.Lock()
 
+    def toolchain_id(self, language: str) -> str:
+        """The host toolchain's version line (and this Python's), for cache keys."""
+        from rlcode.languages import get_language
+
+        argv = get_language(language).version
+        try:
+            out = subprocess.run(list(argv), capture_output=True, text=True, timeout=30) if argv else None
+            version = ((out.stdout or out.stderr).strip().splitlines() or [""])[0] if out else ""
+        except (OSError, subprocess.TimeoutExpired):
+            version = "unknown"
+        return f"local:{sys.version.split()[0]}:{version}:{runner_module.PROTOCOL_VERSION}"
+
     def open_session(self, language: str) -> LocalSession:
         session = LocalSession(language, self.use_namespaces)
         with self._lock:

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from rlcode import __version__
+from rlcode.cache import Cache, cache_key
 from rlcode.candidates import load_candidates
 from rlcode.extract import build_program
 from rlcode.jsonl import JsonlAppender, recover_output
 from rlcode.languages import language_names
 from rlcode.metrics import summarize
-from rlcode.records import Candidate, Limits, ScoredRow, Task, Verdict
+from rlcode.records import Candidate, ExecutionResult, Limits, ScoredRow, Task, Verdict
 from rlcode.reward.composite import CompositeReward
 from rlcode.sandbox import open_backend
 from rlcode.scoring.pool import ThreadExecutor, Worker
@@ -61,6 +63,8 @@ class Scorer:
             self._weights = ScoreWeights(**settings.analysis.severity_weights)
             extra = (StaticComponent(weights=self._weights),)
         self.reward = CompositeReward.from_settings(settings.reward, extra)
+        self.cache = open_cache(settings) if settings.sandbox.cache else None
+        self._toolchains: dict[str, str] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------------
     @property
@@ -78,6 +82,9 @@ class Scorer:
         if self._backend is not None:
             self._backend.close()
             self._backend = None
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
 
     def __enter__(self) -> "Scorer":
         return self
@@ -117,8 +124,26 @@ class Scorer:
             return Limits(task.limits.time_s, task.limits.memory_mb, s.output_kb, s.file_mb)
         return s.limits()
 
+    def _result_key(self, job: ScoreJob, limits: Limits) -> str:
+        if job.language not in self._toolchains:
+            self._toolchains[job.language] = self._backend.toolchain_id(job.language)
+        t = job.task
+        tests = [t.prompt, t.entry_point, t.test, t.fn_tests, t.io_tests, t.checker]
+        return cache_key("result", __version__, job.language, self._toolchains[job.language], job.code, tests,
+                         limits.__dict__)
+
     def run_one(self, worker: Worker, job: ScoreJob) -> ScoredRow:
-        result = worker.run(job.task, job.code, job.language, self.limits_for(job.task))
+        limits = self.limits_for(job.task)
+        key = self._result_key(job, limits) if self.cache is not None else None
+        hit = self.cache.get("results", key) if key else None
+        if hit is not None:
+            result = ExecutionResult(Verdict(hit["verdict"]), hit["tests_passed"], hit["tests_total"], hit["details"])
+            result.details["cached"] = True
+        else:
+            result = worker.run(job.task, job.code, job.language, limits)
+            if key and result.verdict not in (Verdict.SANDBOX_ERROR, Verdict.TIMEOUT):
+                self.cache.put("results", key, {"verdict": result.verdict.value, "tests_passed": result.tests_passed,
+                                                "tests_total": result.tests_total, "details": result.details})
         result.details["program"] = job.program
         result.details["language"] = job.language
         if self.settings.analysis.enabled and job.static is None and job.language != "python":
@@ -139,6 +164,12 @@ class Scorer:
 
 def _default_cache() -> Path:
     return Path.home() / ".cache" / "rlcode"
+
+
+def open_cache(settings: Settings) -> Cache:
+    s = settings.sandbox
+    path = Path(s.cache_path).expanduser() if s.cache_path else _default_cache() / "cache.sqlite"
+    return Cache(path, max_bytes=s.cache_max_mb << 20)
 
 
 def score_file(candidates: str | Path, tasks_spec: str, out: str | Path, settings: Settings,

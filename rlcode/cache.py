@@ -1,0 +1,93 @@
+"""On-disk caches: scoring results and compiled artifacts, in one bounded SQLite file.
+
+* results: an identical (language, toolchain, code, tests, limits) is served without running;
+  ``sandbox_error`` and ``timeout`` are never cached (they depend on the machine's load);
+* artifacts: the files a compile step produced for identical (language, toolchain, source).
+
+Both are bounded (entries and bytes, least recently used go first) and cleared by
+``rlcode sandbox prune --cache``. Safe to share between threads of one process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+SCHEMA = 1  # bump when what a cached result means changes
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL, size INTEGER NOT NULL,
+                                    used REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS artifacts (key TEXT PRIMARY KEY, value TEXT NOT NULL, size INTEGER NOT NULL,
+                                      used REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS results_used ON results(used);
+CREATE INDEX IF NOT EXISTS artifacts_used ON artifacts(used);
+"""
+
+
+def cache_key(*parts: Any) -> str:
+    h = hashlib.sha256()
+    for part in (SCHEMA, *parts):
+        data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True, default=str).encode()
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class Cache:
+    def __init__(self, path: str | Path, max_entries: int = 200_000, max_bytes: int = 2 << 30):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_TABLES)
+        self._writes = 0
+
+    def get(self, table: str, key: str) -> Any | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()  # noqa: S608
+            if row is None:
+                return None
+            self._db.execute(f"UPDATE {table} SET used = ? WHERE key = ?", (time.time(), key))  # noqa: S608
+        return json.loads(row[0])
+
+    def put(self, table: str, key: str, value: Any) -> None:
+        text = json.dumps(value, separators=(",", ":"))
+        with self._lock:
+            self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)",  # noqa: S608
+                             (key, text, len(text), time.time()))
+            self._writes += 1
+            if self._writes % 500 == 0:
+                self._evict(table)
+
+    def _evict(self, table: str) -> None:
+        count, size = self._db.execute(f"SELECT COUNT(*), COALESCE(SUM(size), 0) FROM {table}").fetchone()  # noqa: S608
+        if count <= self.max_entries and size <= self.max_bytes:
+            return
+        keep = max(1, min(self.max_entries, int(count * self.max_bytes / max(size, 1))) * 9 // 10)
+        self._db.execute(f"DELETE FROM {table} WHERE key IN (SELECT key FROM {table} "  # noqa: S608
+                         f"ORDER BY used DESC LIMIT -1 OFFSET ?)", (keep,))
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return {t: dict(zip(("entries", "bytes"), self._db.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(size), 0) FROM {t}").fetchone()))  # noqa: S608
+                for t in ("results", "artifacts")}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM results")
+            self._db.execute("DELETE FROM artifacts")
+            self._db.execute("VACUUM")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

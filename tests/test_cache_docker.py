@@ -1,0 +1,55 @@
+"""The result cache: identical work is served without running; anything that differs runs."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from rlcode.cli import app
+from rlcode.scoring.scorer import score_file
+from rlcode.settings import load_settings
+from tests.conftest import ADD_TEST, write_jsonl
+
+pytestmark = pytest.mark.docker
+
+TASK = {"task_id": "add", "prompt": "def add(a, b):\n", "entry_point": "add", "test": ADD_TEST}
+
+
+def run(tmp_path, name, rows, task=TASK, **sandbox):
+    tasks = write_jsonl(tmp_path / f"{name}-tasks.jsonl", [task])
+    cands = write_jsonl(tmp_path / f"{name}-c.jsonl", rows)
+    out = tmp_path / f"{name}-out.jsonl"
+    score_file(cands, str(tasks), out, load_settings(None, {"sandbox": sandbox}))
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def test_identical_work_is_served_from_the_cache(tmp_path):
+    rows = [{"task_id": "add", "completion": "    return a + b\n"},
+            {"task_id": "add", "completion": "    return a * b\n"},
+            {"task_id": "add", "completion": "    while True: pass\n"}]
+    first = run(tmp_path, "a", rows)
+    assert [r.get("details", {}).get("cached") for r in first] == [None, None, None]
+    again = run(tmp_path, "b", rows)
+    assert [r["details"].get("cached") for r in again] == [True, True, None]  # timeouts are never cached
+    assert [r["verdict"] for r in again] == ["passed", "failed", "timeout"]
+    assert [r["reward"] for r in again] == [r["reward"] for r in first]
+
+
+def test_different_tests_or_limits_miss(tmp_path):
+    rows = [{"task_id": "add", "completion": "    return a + b\n"}]
+    run(tmp_path, "a", rows)
+    other_test = dict(TASK, test=ADD_TEST.replace("918274", "1"))
+    changed = run(tmp_path, "b", rows, task=other_test)
+    assert changed[0]["verdict"] == "failed" and not changed[0]["details"].get("cached")
+    limited = run(tmp_path, "c", rows, task=dict(TASK, limits={"time_s": 2}))
+    assert not limited[0]["details"].get("cached")
+    off = run(tmp_path, "d", rows, cache=False)
+    assert not off[0]["details"].get("cached")
+
+
+def test_prune_clears_the_cache(tmp_path):
+    rows = [{"task_id": "add", "completion": "    return a + b\n"}]
+    run(tmp_path, "a", rows)
+    result = CliRunner().invoke(app, ["sandbox", "prune", "--cache"])
+    assert result.exit_code == 0 and "1 results" in result.stdout
+    assert not run(tmp_path, "b", rows)[0]["details"].get("cached")
