@@ -362,3 +362,18 @@ def check(candidate):
 """, entry_point="add")
     assert run(docker_worker, HONEST, task=task).verdict is Verdict.PASSED
     assert run(docker_worker, "def add(a, b):\n    return a + b + (a > 900000)\n", task=task).verdict is Verdict.FAILED
+
+
+def test_exit_with_a_daemon_holding_the_channel_is_quick(docker_worker):
+    """The candidate forks a child that keeps the control socket open, then exits: no wait for the wall limit."""
+    code = """
+        import os, time
+        def add(a, b):
+            if os.fork() == 0:
+                time.sleep(100)
+            os._exit(0)
+    """
+    started = time.monotonic()
+    result = run(docker_worker, code)
+    assert result.verdict is Verdict.RUNTIME_ERROR
+    assert time.monotonic() - started < FAST.time_s * 2 + 1

@@ -301,8 +301,9 @@ class Child:
                 continue
             if not ready:
                 self.reap(block=False)
-                if self.exit_status is not None and not until_ctl_message:
-                    # Grandchildren may hold the pipes open: stop waiting for them.
+                if self.exit_status is not None:
+                    # The child is gone; grandchildren may hold its pipes (or its control socket)
+                    # open: stop waiting for them.
                     return None
                 continue
             for fd in ready:
