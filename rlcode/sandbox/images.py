@@ -41,7 +41,13 @@ def dockerfile(language: Language) -> Path:
 
 
 def image_tag(language: Language) -> str:
-    digest = hashlib.sha256(dockerfile(language).read_bytes() + RUNNER.read_bytes()).hexdigest()[:12]
+    """Tagged by a hash of everything that goes into the build context."""
+    h = hashlib.sha256()
+    folder = dockerfile(language).parent
+    for path in [*sorted(p for p in folder.rglob("*") if p.is_file()), RUNNER]:
+        h.update(str(path.relative_to(folder) if path != RUNNER else "runner.py").encode())
+        h.update(path.read_bytes())
+    digest = h.hexdigest()[:12]
     return f"{IMAGE_PREFIX}-{language.name}:{digest}"
 
 

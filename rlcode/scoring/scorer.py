@@ -9,6 +9,7 @@ compiled languages after their sandbox compile step, whose warnings are findings
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from rlcode.cache import Cache, cache_key
 from rlcode.candidates import load_candidates
 from rlcode.extract import build_program
 from rlcode.jsonl import JsonlAppender, recover_output
-from rlcode.languages import language_names
+from rlcode.languages import get_language, language_names
 from rlcode.metrics import summarize
 from rlcode.records import Candidate, ExecutionResult, Limits, ScoredRow, Task, Verdict
 from rlcode.reward.composite import CompositeReward
@@ -129,7 +130,9 @@ class Scorer:
             self._toolchains[job.language] = self._backend.toolchain_id(job.language)
         t = job.task
         tests = [t.prompt, t.entry_point, t.test, t.fn_tests, t.io_tests, t.checker]
-        return cache_key("result", __version__, job.language, self._toolchains[job.language], job.code, tests,
+        lang = get_language(job.language)
+        recipe = {f.name: getattr(lang, f.name) for f in dataclasses.fields(lang) if f.name != "prepare"}
+        return cache_key("result", __version__, recipe, self._toolchains[job.language], job.code, tests,
                          limits.__dict__)
 
     def run_one(self, worker: Worker, job: ScoreJob) -> ScoredRow:
