@@ -192,6 +192,13 @@ class CheckJudge:
         return outcome
 
     def record(self) -> list[tuple[tuple, dict]] | None:
+        """The calls ``check`` will make (see ``_record``), computed once per task: recording
+        depends on the task alone (seeded inputs, stand-in results), never on a candidate."""
+        if not hasattr(self, "_recorded"):
+            self._recorded = self._record()
+        return self._recorded
+
+    def _record(self) -> list[tuple[tuple, dict]] | None:
         """The calls ``check`` will make, found by running it against a stand-in that agrees with
         everything. Sending them in one batch saves a round trip per call; the verdict still comes
         from ``run`` on the real results (a replay), which falls back to live calls if it asks
@@ -257,14 +264,17 @@ class _Anything:
 _ANYTHING = _Anything()
 
 
+# The random module's public names, and whether each is a method of a Random instance.
+_RANDOM_NAMES = [(n, callable(getattr(random.Random(), n, None)) and not isinstance(getattr(random, n), type))
+                 for n in dir(random) if not n.startswith("_")]
+
+
 def _builtins_with_seeded_random() -> dict[str, Any]:
     """Builtins whose ``import random`` gives a private, seeded generator (thread-safe, repeatable)."""
     gen = random.Random(SEED)
     module = types.ModuleType("random")
-    for name in dir(random):
-        if not name.startswith("_"):
-            attr = getattr(gen, name, None)
-            setattr(module, name, attr if callable(attr) and not isinstance(attr, type) else getattr(random, name))
+    for name, bound in _RANDOM_NAMES:
+        setattr(module, name, getattr(gen, name) if bound else getattr(random, name))
     real_import = builtins.__import__
 
     def _import(name, globals=None, locals=None, fromlist=(), level=0):
