@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import builtins
 import random
+import threading
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -23,6 +24,7 @@ from typing import Any, Callable
 from rlcode.records import Task
 from rlcode.sandbox.runner import NotPlainData, encode
 
+_AST_LOCK = threading.Lock()
 SEED = 1234  # tests that draw random inputs draw the same ones when recorded and when replayed
 MAX_RECORDED_CALLS = 20000
 
@@ -138,6 +140,10 @@ class CheckJudge:
     """Compiled once per task; ``run`` once per candidate."""
 
     def __init__(self, task: Task):
+        with _AST_LOCK:  # CPython 3.11's ast can fail under concurrent parsing (python/cpython#106905)
+            self._build(task)
+
+    def _build(self, task: Task) -> None:
         self.task = task
         self.entry_point = task.entry_point or ""
         try:

@@ -39,6 +39,7 @@ def completion_text(completion: Any) -> str:
                 if isinstance(content, list):  # content parts
                     return "".join(p.get("text", "") for p in content if isinstance(p, dict))
                 return str(content)
+        raise ValueError("a conversational completion holds no assistant message")
     if isinstance(completion, dict):
         return str(completion.get("content", ""))
     raise TypeError(f"cannot read a completion of type {type(completion).__name__}")
@@ -57,12 +58,17 @@ class RewardFunction:
         self._tasks: dict[str, Task] | None = tasks if isinstance(tasks, dict) else None
         self._scorer = None
         self._lock = threading.Lock()
-        self.last_rows: list = []  # the ScoredRows of the latest call: verdicts and breakdowns for logging
+        # The ScoredRows of the latest call (verdicts and breakdowns, for logging). Concurrent async
+        # calls overwrite each other's: use ``score`` for rows tied to a call.
+        self.last_rows: list = []
 
     # -- pickling: the pool stays behind ---------------------------------------------------------------
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.update(_scorer=None, _lock=None, last_rows=[])
+        if self._settings is not None:  # without the CLI's log callback, which may not pickle
+            state["_settings"] = self._settings.model_copy()
+            state["_settings"]._log = None
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -81,7 +87,7 @@ class RewardFunction:
                 self._tasks = load_tasks(self._tasks_spec, language_names())
             return self._scorer
 
-    def _task(self, i: int, columns: dict[str, list]) -> Task:
+    def _task(self, i: int, columns: dict[str, list], prompts: list | None) -> Task:
         task_id = columns["task_id"][i] if "task_id" in columns else None
         if self._tasks is not None:
             if task_id is None:
@@ -93,6 +99,8 @@ class RewardFunction:
                 raise InputError("<dataset>", i + 1, "task_id", f"unknown task_id {task_id!r}") from None
         row = {k: columns[k][i] for k in _TASK_COLUMNS if k in columns and columns[k][i] is not None}
         row.setdefault("task_id", f"row-{i}")
+        if "prompt" not in row and prompts is not None and isinstance(prompts[i], str):
+            row["prompt"] = prompts[i]  # TRL passes the dataset's prompt column as ``prompts``
         return parse_task("<dataset>", i + 1, row, language_names())
 
     def score(self, prompts: list | None, completions: list, **columns) -> list:
@@ -101,7 +109,7 @@ class RewardFunction:
         columns = {k: v for k, v in columns.items() if isinstance(v, list) and len(v) == len(completions)}
         pairs = []
         for i, completion in enumerate(completions):
-            task = self._task(i, columns)
+            task = self._task(i, columns, prompts)
             text = completion_text(completion)
             language = columns.get("language", [None] * len(completions))[i]
             cand = Candidate(task.task_id, str(i), {"completion": text}, completion=text,
