@@ -17,6 +17,9 @@ from rlcode.errors import InputError
 from rlcode.records import Limits
 
 
+_DEFAULT_WEIGHTS = {"runtime": 0.8, "static": 0.2, "human": 0.0}
+
+
 class SandboxSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,8 +52,12 @@ class RewardSettings(BaseModel):
         description="runtime score in [0, 1) for a verdict that is not passed, replacing 0 or the partial credit "
                     "(e.g. failed = 0.1, runtime_error = 0.05 ranks runnable wrong code above compile errors)")
     weights: dict[str, float] = Field(
-        default_factory=lambda: {"runtime": 0.8, "static": 0.2, "human": 0.0},
+        default_factory=lambda: dict(_DEFAULT_WEIGHTS),
         description="component weights; renormalised over the components present for a row")
+    efficiency_weight: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="share of a passing program's runtime score that depends on its CPU time relative to the "
+                    "task's canonical_solution (min(1, canonical / candidate)); 0 turns the term off")
     static_needs_pass: bool = Field(
         True, description="the static component counts only for programs that pass every test (clean but "
                           "wrong code earns nothing, so the static term cannot be farmed with empty bodies)")
@@ -66,7 +73,11 @@ class RewardSettings(BaseModel):
                                  f"(one of {', '.join(sorted(known - {'passed'}))})")
             if not 0.0 <= self.penalties[verdict] < 1.0:
                 raise ValueError(f"reward.penalties.{verdict}: must be in [0, 1) so components stay in [0, 1]")
+        # Components not named keep their default weight (a file or flag may set just one).
+        self.weights = {**_DEFAULT_WEIGHTS, **self.weights}
         for name, w in self.weights.items():
+            if name not in _DEFAULT_WEIGHTS:
+                raise ValueError(f"reward.weights: unknown component {name!r} (runtime, static, human)")
             if w < 0:
                 raise ValueError(f"reward.weights.{name}: must be >= 0")
         if not any(self.weights.values()):
@@ -133,6 +144,20 @@ class _TomlSource(PydanticBaseSettingsSource):
             data = tomllib.load(f)
         # pydantic-settings deep-merges the sources, so a flag for one field keeps the file's others.
         return {k: v for k, v in data.items() if k in _SECTIONS}
+
+
+def parse_weights(pairs: list[str] | None) -> dict[str, float] | None:
+    """``["runtime=1", "static=0.5"]`` from the command line, merged over the configured weights."""
+    if not pairs:
+        return None
+    out: dict[str, float] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise InputError("--weight", None, name or pair, f"expected COMPONENT=NUMBER, got {pair!r}") from None
+    return out
 
 
 def load_settings(config: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:

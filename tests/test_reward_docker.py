@@ -62,3 +62,41 @@ def test_static_can_be_switched_off(tmp_path):
     assert rows["unused"]["components"] == {"runtime": 1.0, "static": None, "human": None,
                                             "weights": {"runtime": 1.0}}
     assert "static" not in rows["unused"]["details"]
+
+
+def test_efficiency_term_against_the_canonical_solution(tmp_path):
+    task = dict(TASK, task_id="sum", prompt="def add(a, b):\n", canonical_solution="    return a + b\n")
+    tasks = write_jsonl(tmp_path / "tasks.jsonl", [task])
+    cands = write_jsonl(tmp_path / "c.jsonl", [
+        {"task_id": "sum", "completion": "    return a + b\n"},
+        {"task_id": "sum", "completion": "    x = 0\n    for i in range(3 * 10**6):\n        x += i\n    return a + b\n"},
+    ])
+    out = tmp_path / "out.jsonl"
+    score_file(cands, str(tasks), out, load_settings(None, {"reward": {"efficiency_weight": 0.5},
+                                                            "analysis": {"enabled": False}}))
+    fast, slow = map(json.loads, out.read_text().splitlines())
+    assert fast["components"]["runtime"] == pytest.approx(1.0, abs=0.05)
+    eff = slow["details"]["efficiency"]
+    assert eff["cpu_s"] > eff["canonical_cpu_s"] and eff["ratio"] < 0.5
+    assert slow["verdict"] == "passed"
+    assert slow["components"]["runtime"] == pytest.approx(0.5 + 0.5 * eff["ratio"], abs=1e-6)
+
+
+def test_weight_flags_override_the_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from rlcode.cli import app
+
+    tasks = write_jsonl(tmp_path / "tasks.jsonl", [TASK])
+    cands = write_jsonl(tmp_path / "c.jsonl", CANDS[:2])
+    cfg = tmp_path / "rlcode.toml"
+    cfg.write_text("[reward]\nweights = { runtime = 3.0, static = 1.0 }\n")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["score", str(cands), "--tasks", str(tasks), "--out", str(out),
+                                      "--config", str(cfg), "--weight", "static=0"])
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(r["components"]["weights"] == {"runtime": 1.0} for r in rows)
+    bad = CliRunner().invoke(app, ["score", str(cands), "--tasks", str(tasks), "--out", str(out),
+                                   "--weight", "static"])
+    assert bad.exit_code == 2 and "COMPONENT=NUMBER" in bad.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -13,7 +13,7 @@ from rlcode.errors import UsageError
 from rlcode.reward.explain import explain as explain_row
 from rlcode.reward.explain import find_rows
 from rlcode.scoring.scorer import score_file
-from rlcode.settings import load_settings
+from rlcode.settings import load_settings, parse_weights
 
 
 def score(
@@ -24,6 +24,8 @@ def score(
     workers: Optional[int] = typer.Option(None, "--workers", help="parallel warm sandboxes"),
     config: Optional[Path] = typer.Option(None, "--config", help="rlcode.toml (default: ./rlcode.toml if present)"),
     runtime_mode: Optional[str] = typer.Option(None, "--runtime-mode", help="binary or partial"),
+    weight: Optional[List[str]] = typer.Option(None, "--weight", metavar="COMPONENT=W",
+                                               help="reward weight, repeatable: --weight runtime=1 --weight static=0"),
     json_out: bool = typer.Option(False, "--json", help="print the summary as JSON"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     explain: Optional[str] = typer.Option(None, "--explain", metavar="TASK_ID[/CANDIDATE_ID]",
@@ -38,7 +40,7 @@ def score(
     if candidates is None or tasks is None:
         raise UsageError("score needs CANDIDATES and --tasks", hint="rlcode score CANDIDATES --tasks T --out OUT")
     settings = load_settings(config, {"sandbox": {"backend": backend, "workers": workers},
-                                      "reward": {"runtime_mode": runtime_mode},
+                                      "reward": {"runtime_mode": runtime_mode, "weights": parse_weights(weight)},
                                       "analysis": {"enabled": False if no_static else None}})
     settings._log = console.info
     if settings.sandbox.backend == "local":

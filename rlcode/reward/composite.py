@@ -27,12 +27,16 @@ class RuntimeComponent:
 
     mode: str = "binary"
     penalties: tuple[tuple[str, float], ...] = ()
+    efficiency_weight: float = 0.0
     name: str = "runtime"
 
     def score(self, task: Task, candidate: Candidate, result: ExecutionResult) -> float | None:
         if result.verdict is Verdict.SANDBOX_ERROR:
             return None
         if result.verdict is Verdict.PASSED:
+            ratio = (result.details.get("efficiency") or {}).get("ratio")
+            if self.efficiency_weight and ratio is not None:
+                return round(1.0 - self.efficiency_weight + self.efficiency_weight * ratio, 6)
             return 1.0
         penalty = dict(self.penalties).get(result.verdict.value)
         if penalty is not None:
@@ -59,7 +63,8 @@ class CompositeReward:
 
     @classmethod
     def from_settings(cls, reward_settings, extra: tuple[RewardComponent, ...] = ()) -> "CompositeReward":
-        runtime = RuntimeComponent(reward_settings.runtime_mode, tuple(sorted(reward_settings.penalties.items())))
+        runtime = RuntimeComponent(reward_settings.runtime_mode, tuple(sorted(reward_settings.penalties.items())),
+                                   getattr(reward_settings, "efficiency_weight", 0.0))
         return cls((runtime, *extra), tuple(sorted(reward_settings.weights.items())),
                    getattr(reward_settings, "static_needs_pass", False))
 

@@ -66,6 +66,7 @@ class Scorer:
         self.reward = CompositeReward.from_settings(settings.reward, extra)
         self.cache = open_cache(settings) if settings.sandbox.cache else None
         self._toolchains: dict[str, str] = {}
+        self._baselines: dict[tuple[str, str], float | None] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------------
     @property
@@ -149,6 +150,8 @@ class Scorer:
                                                 "tests_total": result.tests_total, "details": result.details})
         result.details["program"] = job.program
         result.details["language"] = job.language
+        if self.settings.reward.efficiency_weight and result.verdict is Verdict.PASSED:
+            self._efficiency(worker, job, result)
         if self.settings.analysis.enabled and job.static is None and job.language != "python":
             warnings = (result.details.get("compile") or {})
             text = warnings.get("warnings") or warnings.get("diagnostics")
@@ -157,6 +160,24 @@ class Scorer:
             result.details["static"] = job.static.to_json()
         value, components = self.reward(job.task, job.candidate, result)
         return ScoredRow(job.candidate, result, value, components)
+
+    def _efficiency(self, worker: Worker, job: ScoreJob, result: ExecutionResult) -> None:
+        """CPU time against the task's canonical solution, run once per task in the same sandbox kind."""
+        task = job.task
+        if not task.canonical_solution:
+            return
+        key = (task.task_id, job.language)
+        if key not in self._baselines:
+            cand = Candidate(task.task_id, "canonical", {}, completion=task.canonical_solution)
+            _, code, _ = program_for(task, cand)
+            base = worker.run(task, code, task.language, self.limits_for(task))
+            self._baselines[key] = base.details.get("cpu_s") if base.verdict is Verdict.PASSED else None
+        base_cpu, cpu = self._baselines[key], result.details.get("cpu_s")
+        if base_cpu is None or cpu is None:
+            return
+        floor = 0.005  # below a few milliseconds CPU time is noise
+        ratio = min(1.0, max(base_cpu, floor) / max(cpu, floor))
+        result.details["efficiency"] = {"cpu_s": cpu, "canonical_cpu_s": base_cpu, "ratio": round(ratio, 6)}
 
     def imap(self, jobs: list[ScoreJob]) -> Iterator[tuple[ScoreJob, ScoredRow]]:
         return self.pool.imap(jobs, self.run_one)
