@@ -60,6 +60,9 @@ class Task:
     bug_lines: list[int] | None = None
     limits: Limits | None = None
     source: str = ""  # "FILE:LINE" it came from, for messages
+    # fn_tests' language-neutral types, {"params": [...], "returns": ...} (rlcode/judge/drivers);
+    # None: inferred from the tests when a driver needs them.
+    signature: dict | None = None
 
     @property
     def kind(self) -> str:

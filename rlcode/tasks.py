@@ -76,6 +76,7 @@ def parse_task(file: str, line: int, obj: dict, known_languages: set[str] | None
                 raise InputError(file, line, f"fn_tests[{i}]", 'must be {"args": [...], "expected": ...}')
         if not obj.get("entry_point"):
             raise InputError(file, line, "entry_point", "required with fn_tests")
+    signature = _check_signature(file, line, obj, language, fn_tests)
     if io_tests is None and fn_tests is None and obj.get("test") is None:
         raise InputError(file, line, "test", "missing: a task needs test (with entry_point), fn_tests or io_tests")
     if obj.get("test") is not None and io_tests is None and fn_tests is None and not obj.get("entry_point"):
@@ -108,7 +109,30 @@ def parse_task(file: str, line: int, obj: dict, known_languages: set[str] | None
         bug_lines=bug_lines,
         limits=limits,
         source=f"{file}:{line}",
+        signature=signature,
     )
+
+
+def _check_signature(file: str, line: int, obj: dict, language: str, fn_tests: list | None) -> dict | None:
+    """The task's ``signature``, checked against its fn_tests; for a task in a language other
+    than Python, also that its driver can express the task (types, entry point, int range)."""
+    from rlcode.judge.drivers import Unsupported, check_task, signature_for
+
+    raw = obj.get("signature")
+    if raw is not None and fn_tests is None:
+        raise InputError(file, line, "signature", "only function tasks (fn_tests) take a signature")
+    signature = None
+    if raw is not None:
+        try:
+            signature = signature_for(raw, fn_tests).to_json()
+        except ValueError as exc:
+            raise InputError(file, line, "signature", str(exc)) from None
+    if fn_tests is not None and language != "python":
+        try:
+            check_task(language, obj.get("entry_point") or "", signature, fn_tests)
+        except Unsupported as exc:
+            raise InputError(file, line, exc.field, str(exc)) from None
+    return signature
 
 
 def load_tasks(spec: str, known_languages: set[str] | None = None) -> dict[str, Task]:

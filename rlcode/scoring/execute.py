@@ -88,7 +88,7 @@ class Executor:
         if task.kind == "io":
             result = self._run_io(task, code, lim)
         elif self.language.name != "python":
-            raise NotImplementedError(f"function tasks in {self.language.name} need a driver for that language")
+            result = self._run_fn_driver(task, code, lim)
         elif task.kind == "fn":
             result = self._run_python_fn(task, code, lim)
         else:
@@ -310,3 +310,71 @@ class Executor:
         verdict, index, info = first_bad
         details["first_failure"] = {"test": index, **info}
         return ExecutionResult(verdict, passed, len(tests), details)
+
+    # -- function tasks in other languages: a generated driver program --------------------------
+    def _run_fn_driver(self, task: Task, code: str, lim: dict) -> ExecutionResult:
+        """``fn_tests`` outside Python (rlcode/judge/drivers, docs/function-tasks.md).
+
+        The driver is the candidate's code plus calls of the entry point with each test's
+        arguments; it prints each result behind a nonce chosen here, per run. Compiled once like
+        an I/O program, run once for all tests; the expected values never leave this process."""
+        from rlcode.judge.drivers import Unsupported, build_driver, check_task, new_nonce, parse_results
+
+        tests = task.fn_tests or []
+        lang = self.language
+        if task.kind != "fn":
+            return ExecutionResult(Verdict.SANDBOX_ERROR, 0, 0, {
+                "error": f"task {task.task_id}: HumanEval-style check tasks run only in Python, not {lang.name}"})
+        nonce = new_nonce()
+        try:
+            sig = check_task(lang.name, task.entry_point or "", task.signature, tests)
+            files = build_driver(lang.name, code, task.entry_point or "", sig, tests, nonce)
+        except Unsupported as exc:  # the task's fault, not the candidate's: no reward either way
+            return ExecutionResult(Verdict.SANDBOX_ERROR, 0, len(tests), {
+                "error": f"task {task.task_id} cannot run in {lang.name}: {exc.field}: {exc}"})
+        self.session.request({"op": "write", "files": files}, 30)
+        details: dict[str, Any] = {"driver": {"signature": sig.to_json()}}
+        if lang.compile:  # exactly as for an I/O program: same command, limits, verdicts
+            clim = dict(lim, time_s=lang.compile_time_s, wall_s=lang.compile_time_s * 2,
+                        memory_mb=lang.compile_memory_mb)
+            report = self.session.request({"op": "run", "argv": lang.argv(lang.compile, clim), "limits": clim},
+                                          self._timeout(clim))["report"]
+            diagnostics = (report.get("stderr") or "") + (report.get("stdout_excerpt") or "")
+            if report.get("exit_code") != 0:
+                self._end()
+                why = {"wall_time": "compiler timed out", "cpu_time": "compiler timed out",
+                       "memory": "compiler ran out of memory", "output": "compiler output flood",
+                       "file_size": "compiled output too large"}.get(report.get("limit") or "", "")
+                return ExecutionResult(Verdict.COMPILE_ERROR, 0, len(tests),
+                                       {"compile": {"diagnostics": diagnostics[:EXCERPT], "reason": why,
+                                                    **usage(report)}, **details})
+            details["compile"] = {"wall_s": report.get("wall_s"), "warnings": diagnostics[:EXCERPT]}
+        report = self.session.request({"op": "run", "argv": lang.argv(lang.run, lim), "limits": lim},
+                                      self._timeout(lim))["report"]
+        self._end()
+        stdout = base64.b64decode(report.get("stdout_b64", "")).decode("utf-8", "replace")
+        passed, failures = 0, []
+        for i, (test, out) in enumerate(zip(tests, parse_results(stdout, nonce, len(tests)))):
+            if out.kind == "value" and values_equal(test["expected"], out.value):
+                passed += 1
+            elif out.kind == "value":
+                failures.append({"test": i, "kind": "wrong_answer", "expected": repr(test["expected"])[:200],
+                                 "got": repr(out.value)[:200]})
+            elif out.kind == "raised":
+                failures.append({"test": i, "kind": "candidate_exception", "message": out.text[:500]})
+            elif out.kind == "malformed":
+                failures.append({"test": i, "kind": "malformed_result", "line": out.text[:200]})
+            else:
+                failures.append({"test": i, "kind": "no_result"})
+        details.update(usage(report))
+        if failures:
+            details["failures"] = failures[:5]
+        verdict = memory_verdict(verdict_from_report(report, lang), report, lim)
+        if verdict is not None:  # died, or hit a limit: what it finished still counts
+            finished = sum(f["kind"] != "no_result" for f in failures) + passed
+            details["error"] = f"the program ended after {finished} of {len(tests)} tests"
+            return ExecutionResult(verdict, passed, len(tests), details)
+        if passed == len(tests):
+            return ExecutionResult(Verdict.PASSED, passed, len(tests), details)
+        wrong = any(f["kind"] != "candidate_exception" for f in failures)
+        return ExecutionResult(Verdict.FAILED if wrong else Verdict.RUNTIME_ERROR, passed, len(tests), details)
