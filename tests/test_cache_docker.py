@@ -53,3 +53,29 @@ def test_prune_clears_the_cache(tmp_path):
     result = CliRunner().invoke(app, ["sandbox", "prune", "--cache"])
     assert result.exit_code == 0 and "1 results" in result.stdout
     assert not run(tmp_path, "b", rows)[0]["details"].get("cached")
+
+
+def test_compiled_artifacts_are_reused_for_identical_source(tmp_path):
+    """The same C program against two different tasks: compiled once, the binary reused."""
+    code = '#include <stdio.h>\nint main(void){ long a, b; scanf("%ld %ld", &a, &b); printf("%ld\\n", a + b); }\n'
+    tasks = write_jsonl(tmp_path / "tasks.jsonl", [
+        {"task_id": "one", "language": "c", "io_tests": [{"input": "1 2\n", "output": "3\n"}]},
+        {"task_id": "two", "language": "c", "io_tests": [{"input": "5 5\n", "output": "10\n"},
+                                                         {"input": "0 0\n", "output": "0\n"}]}])
+    cands = write_jsonl(tmp_path / "c.jsonl", [{"task_id": "one", "code": code}, {"task_id": "two", "code": code}])
+    out = tmp_path / "out.jsonl"
+    score_file(cands, str(tasks), out, load_settings(None, {"sandbox": {"workers": 1}}))
+    one, two = map(json.loads, out.read_text().splitlines())
+    assert one["verdict"] == two["verdict"] == "passed"
+    assert not one["details"]["compile"].get("cached")
+    assert two["details"]["compile"]["cached"] is True
+
+
+def test_candidate_in_a_language_the_task_cannot_take_is_an_input_error(tmp_path):
+    from rlcode.errors import InputError
+
+    tasks = write_jsonl(tmp_path / "tasks.jsonl", [TASK])
+    cands = write_jsonl(tmp_path / "c.jsonl", [{"task_id": "add", "code": "int add(int a, int b);", "language": "c"}])
+    with pytest.raises(InputError, match=r"c.jsonl:1: language: task 'add' is checked by Python"):
+        score_file(cands, str(tasks), tmp_path / "out.jsonl", load_settings())
+    assert not (tmp_path / "out.jsonl").exists()

@@ -10,6 +10,7 @@ import base64
 import time
 from typing import Any
 
+from rlcode.cache import cache_key
 from rlcode.judge.check import CandidateGone, CandidateRaised, CheckJudge, Diverged
 from rlcode.judge.compare import compare_output, to_json_shape, values_equal
 from rlcode.languages import Language
@@ -72,9 +73,10 @@ def usage(report: dict | None) -> dict[str, Any]:
 class Executor:
     """Runs candidates of one language in one session. Judges are cached per task."""
 
-    def __init__(self, session: Session, language: Language):
+    def __init__(self, session: Session, language: Language, artifacts: tuple | None = None):
         self.session = session
         self.language = language
+        self.artifacts = artifacts  # (Cache, toolchain id): compiled files reused for identical source
         self._judges: dict[str, CheckJudge] = {}
 
     def _timeout(self, lim: dict) -> float:
@@ -261,27 +263,50 @@ class Executor:
         wrong = any(f["kind"] != "candidate_exception" for f in failures)
         return ExecutionResult(Verdict.FAILED if wrong else Verdict.RUNTIME_ERROR, passed, len(tests), details)
 
+    # -- compiling (I/O programs and function drivers) ------------------------------------------
+    def _compile(self, files: dict[str, str], lim: dict, total: int, details: dict) -> ExecutionResult | None:
+        """Write the sources and compile them in the sandbox with the compile limits; a
+        compile_error result on failure. Identical sources reuse the cached artifacts."""
+        lang = self.language
+        self.session.request({"op": "write", "files": files}, 30)
+        if not lang.compile:
+            return None
+        key = None
+        if self.artifacts is not None and lang.artifacts:
+            cache, toolchain = self.artifacts
+            key = cache_key("artifact", lang.name, toolchain, list(lang.compile), files)
+            hit = cache.get("artifacts", key)
+            if hit is not None:
+                self.session.request({"op": "write", "files": {name: {"b64": b64, "mode": 0o755}
+                                                               for name, b64 in hit["files"].items()}}, 30)
+                details["compile"] = {"cached": True, "warnings": hit["warnings"]}
+                return None
+        clim = dict(lim, time_s=lang.compile_time_s, wall_s=lang.compile_time_s * 2, memory_mb=lang.compile_memory_mb)
+        report = self.session.request({"op": "run", "argv": lang.argv(lang.compile, clim), "limits": clim},
+                                      self._timeout(clim))["report"]
+        diagnostics = ((report.get("stderr") or "") + (report.get("stdout_excerpt") or ""))[:EXCERPT]
+        if report.get("exit_code") != 0:
+            self._end()
+            why = {"wall_time": "compiler timed out", "cpu_time": "compiler timed out",
+                   "memory": "compiler ran out of memory", "output": "compiler output flood",
+                   "file_size": "compiled output too large"}.get(report.get("limit") or "", "")
+            details["compile"] = {"diagnostics": diagnostics, "reason": why, **usage(report)}
+            return ExecutionResult(Verdict.COMPILE_ERROR, 0, total, details)
+        details["compile"] = {"wall_s": report.get("wall_s"), "warnings": diagnostics}
+        if key is not None:
+            got = self.session.request({"op": "read", "files": list(lang.artifacts)}, 60)["files"]
+            if set(got) == set(lang.artifacts):
+                self.artifacts[0].put("artifacts", key, {"files": got, "warnings": diagnostics})
+        return None
+
     # -- I/O tasks (any language) ------------------------------------------------------------------
     def _run_io(self, task: Task, code: str, lim: dict) -> ExecutionResult:
         tests = task.io_tests or []
         lang = self.language
-        self.session.request({"op": "write", "files": lang.files_for(code)}, 30)
         details: dict[str, Any] = {}
-        if lang.compile:
-            clim = dict(lim, time_s=lang.compile_time_s, wall_s=lang.compile_time_s * 2,
-                        memory_mb=lang.compile_memory_mb)
-            report = self.session.request({"op": "run", "argv": lang.argv(lang.compile, clim), "limits": clim},
-                                          self._timeout(clim))["report"]
-            diagnostics = (report.get("stderr") or "") + (report.get("stdout_excerpt") or "")
-            if report.get("exit_code") != 0:
-                self._end()
-                why = {"wall_time": "compiler timed out", "cpu_time": "compiler timed out",
-                       "memory": "compiler ran out of memory", "output": "compiler output flood",
-                       "file_size": "compiled output too large"}.get(report.get("limit") or "", "")
-                return ExecutionResult(Verdict.COMPILE_ERROR, 0, len(tests),
-                                       {"compile": {"diagnostics": diagnostics[:EXCERPT], "reason": why,
-                                                    **usage(report)}})
-            details["compile"] = {"wall_s": report.get("wall_s"), "warnings": diagnostics[:EXCERPT]}
+        failed = self._compile(lang.files_for(code), lim, len(tests), details)
+        if failed:
+            return failed
         passed, first_bad, reports = 0, None, []
         for i, test in enumerate(tests):
             stdin = base64.b64encode(test.get("input", "").encode()).decode()
@@ -332,23 +357,11 @@ class Executor:
         except Unsupported as exc:  # the task's fault, not the candidate's: no reward either way
             return ExecutionResult(Verdict.SANDBOX_ERROR, 0, len(tests), {
                 "error": f"task {task.task_id} cannot run in {lang.name}: {exc.field}: {exc}"})
-        self.session.request({"op": "write", "files": files}, 30)
         details: dict[str, Any] = {"driver": {"signature": sig.to_json()}}
-        if lang.compile:  # exactly as for an I/O program: same command, limits, verdicts
-            clim = dict(lim, time_s=lang.compile_time_s, wall_s=lang.compile_time_s * 2,
-                        memory_mb=lang.compile_memory_mb)
-            report = self.session.request({"op": "run", "argv": lang.argv(lang.compile, clim), "limits": clim},
-                                          self._timeout(clim))["report"]
-            diagnostics = (report.get("stderr") or "") + (report.get("stdout_excerpt") or "")
-            if report.get("exit_code") != 0:
-                self._end()
-                why = {"wall_time": "compiler timed out", "cpu_time": "compiler timed out",
-                       "memory": "compiler ran out of memory", "output": "compiler output flood",
-                       "file_size": "compiled output too large"}.get(report.get("limit") or "", "")
-                return ExecutionResult(Verdict.COMPILE_ERROR, 0, len(tests),
-                                       {"compile": {"diagnostics": diagnostics[:EXCERPT], "reason": why,
-                                                    **usage(report)}, **details})
-            details["compile"] = {"wall_s": report.get("wall_s"), "warnings": diagnostics[:EXCERPT]}
+        # Exactly as for an I/O program: same command, limits, verdicts, artifact cache.
+        failed = self._compile(files, lim, len(tests), details)
+        if failed:
+            return failed
         report = self.session.request({"op": "run", "argv": lang.argv(lang.run, lim), "limits": lim},
                                       self._timeout(lim))["report"]
         self._end()

@@ -27,9 +27,10 @@ MAX_LANGUAGES_PER_WORKER = 2
 
 
 class Worker:
-    def __init__(self, backend, retries: int):
+    def __init__(self, backend, retries: int, cache=None):
         self.backend = backend
         self.retries = retries
+        self.cache = cache  # compiled-artifact cache (rlcode.cache.Cache), or None
         self._sessions: OrderedDict[str, LanguageExecutor] = OrderedDict()
         self.replaced = 0
 
@@ -42,7 +43,8 @@ class Worker:
             self._drop(language)
         while len(self._sessions) >= MAX_LANGUAGES_PER_WORKER:
             self._drop(next(iter(self._sessions)))
-        ex = LanguageExecutor(self.backend.open_session(language), get_language(language))
+        artifacts = (self.cache, self.backend.toolchain_id(language)) if self.cache is not None else None
+        ex = LanguageExecutor(self.backend.open_session(language), get_language(language), artifacts)
         self._sessions[language] = ex
         return ex
 

@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Iterator
 from rlcode import __version__
 from rlcode.cache import Cache, cache_key
 from rlcode.candidates import load_candidates
+from rlcode.errors import InputError
 from rlcode.extract import build_program
 from rlcode.jsonl import JsonlAppender, recover_output
 from rlcode.languages import get_language, language_names
@@ -73,8 +74,8 @@ class Scorer:
     def pool(self) -> ThreadExecutor:
         if self._pool is None:
             self._backend = open_backend(self.settings)
-            backend, retries = self._backend, self.settings.sandbox.retries
-            self._pool = ThreadExecutor(self.settings.sandbox.workers, lambda: Worker(backend, retries))
+            backend, retries, cache = self._backend, self.settings.sandbox.retries, self.cache
+            self._pool = ThreadExecutor(self.settings.sandbox.workers, lambda: Worker(backend, retries, cache))
         return self._pool
 
     def close(self) -> None:
@@ -98,8 +99,12 @@ class Scorer:
     def jobs(self, pairs: Iterable[tuple[int, Task, Candidate]]) -> list[ScoreJob]:
         """Build programs and run the up-front (batched) static analysis."""
         jobs = []
+        checked: set[tuple[str, str]] = set()
         for index, task, cand in pairs:
             language, code, info = program_for(task, cand)
+            if (task.task_id, language) not in checked:
+                check_runnable(task, cand, language)
+                checked.add((task.task_id, language))
             jobs.append(ScoreJob(index, task, cand, language, code, info))
         if self.settings.analysis.enabled:
             self._analyze([j for j in jobs if j.language == "python"], batch=True)
@@ -130,7 +135,7 @@ class Scorer:
         if job.language not in self._toolchains:
             self._toolchains[job.language] = self._backend.toolchain_id(job.language)
         t = job.task
-        tests = [t.prompt, t.entry_point, t.test, t.fn_tests, t.io_tests, t.checker]
+        tests = [t.prompt, t.entry_point, t.test, t.fn_tests, t.io_tests, t.checker, t.signature]
         lang = get_language(job.language)
         recipe = {f.name: getattr(lang, f.name) for f in dataclasses.fields(lang) if f.name != "prepare"}
         return cache_key("result", __version__, recipe, self._toolchains[job.language], job.code, tests,
@@ -184,6 +189,28 @@ class Scorer:
 
     def map(self, jobs: list[ScoreJob]) -> list[ScoredRow]:
         return self.pool.map(jobs, self.run_one)
+
+
+def _where(source: str) -> tuple[str, int | None]:
+    file, _, line = source.rpartition(":")
+    return (file, int(line)) if line.isdigit() else (source or "<input>", None)
+
+
+def check_runnable(task: Task, cand: Candidate, language: str) -> None:
+    """Refuse, before anything runs, a candidate whose language cannot answer its task."""
+    if task.kind == "check" and language != "python":
+        raise InputError(*_where(cand.source), "language",
+                         f"task {task.task_id!r} is checked by Python test code (HumanEval layout); "
+                         f"it cannot be answered in {language}",
+                         hint="give the task fn_tests or io_tests to score other languages")
+    if task.kind == "fn" and language != "python":
+        from rlcode.judge.drivers import Unsupported, check_task
+
+        try:
+            check_task(language, task.entry_point or "", task.signature, task.fn_tests or [])
+        except Unsupported as exc:
+            file, line = _where(task.source)
+            raise InputError(file, line, exc.field, f"cannot run in {language}: {exc}") from None
 
 
 def _default_cache() -> Path:
