@@ -185,10 +185,21 @@ class Scorer:
         result.details["efficiency"] = {"cpu_s": cpu, "canonical_cpu_s": base_cpu, "ratio": round(ratio, 6)}
 
     def imap(self, jobs: list[ScoreJob]) -> Iterator[tuple[ScoreJob, ScoredRow]]:
-        return self.pool.imap(jobs, self.run_one)
+        """Results as they finish. Jobs are handed out grouped by language, so a mixed batch keeps
+        each worker on one warm container at a time instead of switching per candidate."""
+        return self.pool.imap(_grouped(jobs), self.run_one)
 
     def map(self, jobs: list[ScoreJob]) -> list[ScoredRow]:
-        return self.pool.map(jobs, self.run_one)
+        ordered = _grouped(jobs)
+        rows = dict(zip(map(id, ordered), self.pool.map(ordered, self.run_one)))
+        return [rows[id(job)] for job in jobs]
+
+
+def _grouped(jobs: list[ScoreJob]) -> list[ScoreJob]:
+    first: dict[str, int] = {}
+    for job in jobs:
+        first.setdefault(job.language, len(first))
+    return sorted(jobs, key=lambda job: first[job.language])  # stable: input order within a language
 
 
 def _where(source: str) -> tuple[str, int | None]:
