@@ -11,8 +11,13 @@ times, each time with a different trailing comment so no cache could serve it:
           toolchain, no sandbox and no limits, outputs compared the same way. ``n/a`` where the
           host lacks the toolchain.
 
-Medians per candidate, in milliseconds; ratio = rlcode / host. Toolchain versions differ
-between the images (Debian bookworm) and the host, so read the ratio as an order of magnitude.
+* bare    the same compile and runs inside a plain container of the same image, timed inside it
+          (same toolchain version as rlcode's, no runner, no limits): ``/bare`` is rlcode's own
+          overhead.
+
+Medians per candidate, in milliseconds; ``/host`` = rlcode / host. Toolchain versions differ
+between the images (Debian bookworm) and the host (node 18 vs 20, rustc 1.63 vs 1.95), so
+``/host`` mixes sandbox overhead with compiler differences; ``/bare`` does not.
 Run: ``.venv/bin/python benchmarks/bench_languages.py [--reps 5] [--language c ...]``.
 Prints figures, asserts nothing.
 """
@@ -211,6 +216,57 @@ def bench_host(lang: Language, code: str, reps: int) -> list[float]:
     return times
 
 
+# -- bare: the image's own toolchain, no runner, no limits ---------------------------------------------
+
+
+def bench_bare(backend, lang: Language, code: str, reps: int) -> list[float]:
+    """The same compile and runs inside a plain container of the same image, timed inside it:
+    the same toolchain version as rlcode's, so the ratio isolates rlcode's own overhead."""
+    import io
+    import shlex
+    import tarfile
+
+    lim = LIMITS.scaled(lang.time_factor, lang.memory_factor).for_runner(lang.address_space)
+    clim = dict(lim, memory_mb=lang.compile_memory_mb)
+    container = backend.client.containers.run(
+        backend.image_for(lang.name), entrypoint=["sleep", "3600"], detach=True, network_mode="none",
+        user="10001:10001", remove=True)  # no tmpfs: docker cp (put_archive) cannot write into one
+    times = []
+    try:
+        for rep in range(reps + 1):
+            work = f"/var/tmp/w{rep}"
+            buf = io.BytesIO()
+            with tarfile.open(fileobj=buf, mode="w") as tar:
+                folder = tarfile.TarInfo(f"w{rep}")
+                folder.type, folder.mode, folder.uid, folder.gid = tarfile.DIRTYPE, 0o755, 10001, 10001
+                tar.addfile(folder)
+                files = dict(lang.files_for(variant(lang.name, code, rep)))
+                files.update({f"in{i}": t["input"] for i, t in enumerate(TESTS)})
+                for name, content in files.items():
+                    data = content.encode()
+                    info = tarfile.TarInfo(f"w{rep}/{name}")
+                    info.size, info.mode, info.uid, info.gid = len(data), 0o644, 10001, 10001
+                    tar.addfile(info, io.BytesIO(data))
+            buf.seek(0)
+            container.put_archive("/var/tmp", buf.getvalue())
+
+            def sh(template, limits, work=work):
+                return " ".join(shlex.quote(a.replace("/tmp/", work + "/")) for a in lang.argv(template, limits))
+
+            steps = [sh(lang.compile, clim)] if lang.compile else []
+            steps += [f"{sh(lang.run, lim)} < in{i} > out{i}" for i in range(len(TESTS))]
+            script = (f"cd {work} && export HOME={work} TMPDIR={work} LANG=C.UTF-8 && s=$(date +%s%N) && "
+                      + " && ".join(steps) + " && e=$(date +%s%N) && echo $((e - s))")
+            code_, out = container.exec_run(["sh", "-c", script])
+            if code_ != 0:
+                raise RuntimeError(f"{lang.name}: bare run failed: {out.decode(errors='replace')[-300:]}")
+            if rep:
+                times.append(int(out.decode().strip().splitlines()[-1]) / 1e9)
+    finally:
+        container.kill()
+    return times
+
+
 def host_version(lang: Language) -> str:
     try:
         done = subprocess.run(list(lang.version), capture_output=True, text=True, timeout=30,
@@ -245,24 +301,29 @@ def main() -> None:
             lang = get_language(language)
             cold, rl = bench_rlcode(backend, language, code, args.reps)
             host = bench_host(lang, code, args.reps) if host_available(lang) else None
+            bare_ms = statistics.median(bench_bare(backend, lang, code, args.reps)) * 1000
             rl_ms = statistics.median(rl) * 1000
             host_ms = statistics.median(host) * 1000 if host else None
-            table.append((row, rl_ms, host_ms, cold * 1000, image_version(backend, lang),
+            table.append((row, rl_ms, bare_ms, host_ms, cold * 1000, image_version(backend, lang),
                           host_version(lang) if host else "-"))
-            print(f"  {row}: rlcode {rl_ms:.0f} ms, host {'n/a' if host_ms is None else f'{host_ms:.0f} ms'}",
-                  flush=True)
+            print(f"  {row}: rlcode {rl_ms:.0f} ms, bare {bare_ms:.0f} ms, "
+                  f"host {'n/a' if host_ms is None else f'{host_ms:.0f} ms'}", flush=True)
     finally:
         backend.close()
     print()
     print(f"compile + {len(TESTS)} I/O tests per candidate, median of {args.reps} (ms); "
           f"first = first candidate incl. container start")
-    head = f"{'language':<14}{'rlcode':>9}{'host':>9}{'ratio':>8}{'first':>9}   sandbox toolchain  |  host toolchain"
+    print("bare = the image's own toolchain in a plain container (same version, no runner, no limits); "
+          "host = the host's toolchain (other versions)")
+    head = (f"{'language':<14}{'rlcode':>9}{'bare':>8}{'/bare':>7}{'host':>8}{'/host':>7}{'first':>8}"
+            f"   sandbox toolchain  |  host toolchain")
     print(head)
     print("-" * len(head))
-    for row, rl_ms, host_ms, cold_ms, image_v, host_v in table:
+    for row, rl_ms, bare_ms, host_ms, cold_ms, image_v, host_v in table:
         host_s = "n/a" if host_ms is None else f"{host_ms:.0f}"
         ratio = "n/a" if host_ms is None else f"{rl_ms / host_ms:.2f}"
-        print(f"{row:<14}{rl_ms:>9.0f}{host_s:>9}{ratio:>8}{cold_ms:>9.0f}   {image_v[:40]}  |  {host_v[:40]}")
+        print(f"{row:<14}{rl_ms:>9.0f}{bare_ms:>8.0f}{rl_ms / bare_ms:>7.2f}{host_s:>8}{ratio:>7}{cold_ms:>8.0f}"
+              f"   {image_v[:30]}  |  {host_v[:30]}")
 
 
 if __name__ == "__main__":
