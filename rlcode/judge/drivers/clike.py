@@ -8,10 +8,9 @@ from rlcode.judge.drivers.base import Unsupported
 from rlcode.judge.drivers.signature import INT64_MIN, check_int64, float_text
 
 
-def c_string(s: str) -> str:
-    """A C/C++ string literal of ``s`` in UTF-8: printable ASCII as is, every other byte as a
-    three-digit octal escape (which, unlike ``\\x``, cannot swallow a following digit); ``?``
-    escaped so no trigraph forms."""
+def quoted_bytes(s: str, special: str, escape) -> str:
+    """``s`` as a double-quoted literal of its UTF-8 bytes: printable ASCII as is, ``special``
+    characters backslash-escaped, every other byte through ``escape(byte)``."""
     try:
         data = s.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -19,14 +18,20 @@ def c_string(s: str) -> str:
     out = ['"']
     for b in data:
         ch = chr(b)
-        if ch in '"\\?':
+        if ch in special:
             out.append("\\" + ch)
         elif 0x20 <= b < 0x7F:
             out.append(ch)
         else:
-            out.append(f"\\{b:03o}")
+            out.append(escape(b))
     out.append('"')
     return "".join(out)
+
+
+def c_string(s: str) -> str:
+    """A C/C++ string literal: non-ASCII bytes as three-digit octal escapes (which, unlike ``\\x``,
+    cannot swallow a following digit); ``?`` escaped so no trigraph forms."""
+    return quoted_bytes(s, '"\\?', lambda b: f"\\{b:03o}")
 
 
 def c_int(value: int, where: str = "argument") -> str:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from rlcode.judge.drivers.base import Driver, Unsupported
+from rlcode.judge.drivers.clike import quoted_bytes
+from rlcode.judge.drivers.base import Driver
 from rlcode.judge.drivers.signature import Signature, Type, check_int64, float_text
 
 KEYWORDS = frozenset("""break case chan const continue default defer else fallthrough for func go goto if import
@@ -137,21 +138,7 @@ func main() {
 
 
 def go_string(s: str) -> str:
-    try:
-        data = s.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise Unsupported(f"string {s[:20]!r} is not valid Unicode text: {exc.reason}") from None
-    out = ['"']
-    for b in data:
-        ch = chr(b)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif 0x20 <= b < 0x7F:
-            out.append(ch)
-        else:
-            out.append(f"\\x{b:02x}")  # Go's \x takes exactly two digits
-    out.append('"')
-    return "".join(out)
+    return quoted_bytes(s, '"\\', lambda b: f"\\x{b:02x}")  # Go's \x takes exactly two digits
 
 
 def go_type(t: Type) -> str:
