@@ -12,6 +12,7 @@ import os
 import select
 import socket
 import struct
+import threading
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -62,6 +63,9 @@ class FramedSession:
         self._buf = bytearray()
         self.broken = False
         self.requests = 0
+        # Held for a sequence of requests that belong together (one candidate's files, compile and
+        # runs); reentrant, and taken by ``request`` itself so frames never interleave.
+        self.txn = threading.RLock()
 
     def _send(self, data: bytes) -> None:
         raise NotImplementedError
@@ -78,6 +82,10 @@ class FramedSession:
         return out
 
     def request(self, msg: dict, timeout: float) -> dict:
+        with self.txn:
+            return self._request(msg, timeout)
+
+    def _request(self, msg: dict, timeout: float) -> dict:
         if self.broken:
             raise SandboxFailure("session is broken")
         deadline = time.monotonic() + timeout

@@ -87,6 +87,16 @@ class Executor:
         lim = scaled.for_runner(self.language.address_space)
         lim["data_limit"] = self.language.data_limit
         started = time.perf_counter()
+        if task.kind == "check" and self.language.name == "python":
+            result = self._run_check(task, code, lim)  # takes the session only while it needs it
+        else:
+            with self.session.txn:
+                result = self._run_other(task, code, lim)
+        result.details.setdefault("limits", {"time_s": scaled.time_s, "memory_mb": scaled.memory_mb})
+        result.details["elapsed_s"] = round(time.perf_counter() - started, 6)
+        return result
+
+    def _run_other(self, task: Task, code: str, lim: dict) -> ExecutionResult:
         if task.kind == "io":
             result = self._run_io(task, code, lim)
         elif self.language.name != "python":
@@ -95,8 +105,6 @@ class Executor:
             result = self._run_python_fn(task, code, lim)
         else:
             result = self._run_check(task, code, lim)
-        result.details.setdefault("limits", {"time_s": scaled.time_s, "memory_mb": scaled.memory_mb})
-        result.details["elapsed_s"] = round(time.perf_counter() - started, 6)
         return result
 
     # -- Python function tasks ---------------------------------------------------------------------
@@ -203,11 +211,12 @@ class Executor:
         channel = "batch"
         if outcome is None:
             channel = "live"
-            early = self._load(code, lim, judge.total)
-            if early:
-                return early
-            outcome = judge.run(self._call(fn, lim))
-            report = outcome.gone.report if outcome.gone else self._end()
+            with self.session.txn:  # load, calls and end belong together
+                early = self._load(code, lim, judge.total)
+                if early:
+                    return early
+                outcome = judge.run(self._call(fn, lim))
+                report = outcome.gone.report if outcome.gone else self._end()
         elif outcome.gone:
             report = outcome.gone.report or report
         result = self._check_verdict(judge, outcome, report)

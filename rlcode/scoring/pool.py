@@ -27,41 +27,56 @@ MAX_LANGUAGES_PER_WORKER = 2
 
 
 class Worker:
+    """Warm sessions (one per language in use) behind one lock; shareable by a few threads.
+
+    A session serves one request at a time (``session.txn``); jobs that need several requests
+    hold it for all of them, while a Python check job holds it for its one batch request only, so
+    a second thread's candidate runs in the container while the first replays its check."""
+
     def __init__(self, backend, retries: int, cache=None):
         self.backend = backend
         self.retries = retries
         self.cache = cache  # compiled-artifact cache (rlcode.cache.Cache), or None
         self._sessions: OrderedDict[str, LanguageExecutor] = OrderedDict()
+        self._lock = threading.RLock()
         self.replaced = 0
 
     def _executor(self, language: str) -> LanguageExecutor:
-        ex = self._sessions.get(language)
-        if ex is not None and not getattr(ex.session, "broken", False):
-            self._sessions.move_to_end(language)
+        with self._lock:
+            ex = self._sessions.get(language)
+            if ex is not None and not getattr(ex.session, "broken", False):
+                self._sessions.move_to_end(language)
+                return ex
+            if ex is not None:
+                self._drop(language, ex)
+            while len(self._sessions) >= MAX_LANGUAGES_PER_WORKER:
+                self._drop(next(iter(self._sessions)))
+            artifacts = (self.cache, self.backend.toolchain_id(language)) if self.cache is not None else None
+            ex = LanguageExecutor(self.backend.open_session(language), get_language(language), artifacts)
+            self._sessions[language] = ex
             return ex
-        if ex is not None:
-            self._drop(language)
-        while len(self._sessions) >= MAX_LANGUAGES_PER_WORKER:
-            self._drop(next(iter(self._sessions)))
-        artifacts = (self.cache, self.backend.toolchain_id(language)) if self.cache is not None else None
-        ex = LanguageExecutor(self.backend.open_session(language), get_language(language), artifacts)
-        self._sessions[language] = ex
-        return ex
 
-    def _drop(self, language: str) -> None:
-        ex = self._sessions.pop(language, None)
-        if ex is not None:
-            self.backend.release(ex.session)
+    def _drop(self, language: str, only: LanguageExecutor | None = None) -> bool:
+        """Release the language's session (only if it is still ``only``, when given)."""
+        with self._lock:
+            ex = self._sessions.get(language)
+            if ex is None or (only is not None and ex is not only):
+                return False
+            del self._sessions[language]
+        self.backend.release(ex.session)
+        return True
 
     def run(self, task: Task, code: str, language: str, limits: Limits) -> ExecutionResult:
         errors = []
         for _attempt in range(self.retries + 1):
+            ex = None
             try:
-                return self._executor(language).run(task, code, limits)
+                ex = self._executor(language)
+                return ex.run(task, code, limits)
             except SandboxFailure as exc:
                 errors.append(str(exc))
-                self._drop(language)
-                self.replaced += 1
+                if ex is not None and self._drop(language, ex):
+                    self.replaced += 1
         return ExecutionResult(Verdict.SANDBOX_ERROR, 0, 0, {"sandbox_errors": errors[-3:],
                                                             "attempts": self.retries + 1})
 
@@ -81,26 +96,36 @@ class ParallelExecutor(Protocol):
 
 
 class ThreadExecutor:
-    """A persistent pool: one thread and one warm Worker per slot, reused across calls.
+    """A persistent pool: ``workers`` warm Workers (containers), each served by
+    ``threads_per_worker`` threads, reused across calls.
 
-    ``imap`` yields (job, result) as they finish; ``map`` returns results in order. Workers (and
-    their containers) live until ``close``, so a trainer calling the reward function every step
-    pays for container start once."""
+    Two threads per container keep it busy: while one thread does the host-side half of a job
+    (replaying a check, the reward, writing the row), the other's candidate runs. ``imap`` yields
+    (job, result) as they finish; ``map`` returns results in order. Workers live until ``close``,
+    so a trainer calling the reward function every step pays for container start once."""
 
-    def __init__(self, workers: int, make_worker: Callable[[], Worker]):
+    def __init__(self, workers: int, make_worker: Callable[[], Worker], threads_per_worker: int = 2):
         self.workers = workers
         self.make_worker = make_worker
-        self._pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="rlcode-worker")
+        self._pool = concurrent.futures.ThreadPoolExecutor(workers * threads_per_worker,
+                                                           thread_name_prefix="rlcode-worker")
         self._local = threading.local()
+        self._slots: list[Worker | None] = [None] * workers
+        self._next = 0
         self._all: list[Worker] = []
         self._lock = threading.Lock()
 
     def _worker(self) -> Worker:
+        """The calling thread's Worker: threads are spread evenly over ``workers`` Workers."""
         worker = getattr(self._local, "worker", None)
         if worker is None:
-            worker = self._local.worker = self.make_worker()
             with self._lock:
-                self._all.append(worker)
+                slot = self._next % len(self._slots)
+                self._next += 1
+                if self._slots[slot] is None:
+                    self._slots[slot] = self.make_worker()
+                    self._all.append(self._slots[slot])
+                worker = self._local.worker = self._slots[slot]
         return worker
 
     def imap(self, jobs: Iterable[J], fn: Callable[[Worker, J], R]) -> Iterator[tuple[J, R]]:
