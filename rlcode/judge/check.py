@@ -24,7 +24,8 @@ from typing import Any, Callable
 from rlcode.records import Task
 from rlcode.sandbox.runner import NotPlainData, encode
 
-_AST_LOCK = threading.Lock()
+_AST_LOCK = threading.RLock()
+_JUDGES: dict[tuple, "CheckJudge"] = {}
 SEED = 1234  # tests that draw random inputs draw the same ones when recorded and when replayed
 MAX_RECORDED_CALLS = 20000
 
@@ -90,10 +91,28 @@ class _Recorder:
         self.outcome.fail(line, exc)
 
 
-_WRAP = ast.parse(
-    "try:\n    pass\nexcept __rl.Gone:\n    raise\nexcept BaseException as __rl_e:\n    __rl.fail(0, __rl_e)\n"
-    "else:\n    __rl.ok()\n"
-).body[0]
+def _name(name: str) -> ast.expr:
+    return ast.Name(name, ast.Load())
+
+
+def _rl(method: str, *args: ast.expr) -> ast.stmt:
+    return ast.Expr(ast.Call(ast.Attribute(_name("__rl"), method, ast.Load()), list(args), []))
+
+
+def _counted(stmt: ast.Assert) -> ast.Try:
+    """try: <assert> / except __rl.Gone: raise / except BaseException as e: __rl.fail(line, e) / else: __rl.ok()"""
+    return ast.Try(
+        body=[stmt],
+        handlers=[ast.ExceptHandler(ast.Attribute(_name("__rl"), "Gone", ast.Load()), None, [ast.Raise()]),
+                  ast.ExceptHandler(_name("BaseException"), "__rl_e",
+                                    [_rl("fail", ast.Constant(stmt.lineno), _name("__rl_e"))])],
+        orelse=[_rl("ok")], finalbody=[])
+
+
+def _guarded(expr: ast.expr) -> ast.Try:
+    """try: <expr> / except Exception: pass"""
+    return ast.Try(body=[ast.Expr(expr)], handlers=[ast.ExceptHandler(_name("Exception"), None, [ast.Pass()])],
+                   orelse=[], finalbody=[])
 
 
 class _CountAsserts(ast.NodeTransformer):
@@ -107,10 +126,7 @@ class _CountAsserts(ast.NodeTransformer):
         for stmt in node.body:
             if isinstance(stmt, ast.Assert):
                 self.count += 1
-                wrap = _copy(_WRAP)
-                wrap.body = [stmt]
-                wrap.handlers[1].body[0].value.args[0] = ast.Constant(stmt.lineno)
-                body.append(ast.copy_location(wrap, stmt))
+                body.append(ast.copy_location(_counted(stmt), stmt))
             else:
                 body.append(stmt)
         node.body = body
@@ -126,14 +142,22 @@ class _NeutraliseAsserts(ast.NodeTransformer):
         out = []
         for expr in (node.test, node.msg):
             if expr is not None:
-                guard = ast.parse("try:\n    pass\nexcept Exception:\n    pass\n").body[0]
-                guard.body = [ast.Expr(expr)]
-                out.append(ast.copy_location(guard, node))
+                out.append(ast.copy_location(_guarded(expr), node))
         return out
 
 
-def _copy(node: ast.AST) -> Any:
-    return ast.parse(ast.unparse(node)).body[0]
+def judge_for(task: Task) -> "CheckJudge":
+    """The task's judge, built once per process and shared by every worker (building one parses
+    and compiles the tests twice; recording runs the check once)."""
+    key = (task.task_id, task.prompt, task.test, task.entry_point)
+    judge = _JUDGES.get(key)
+    if judge is None:
+        judge = CheckJudge(task)
+        with _AST_LOCK:
+            if len(_JUDGES) >= 4096:
+                _JUDGES.pop(next(iter(_JUDGES)))
+            judge = _JUDGES.setdefault(key, judge)
+    return judge
 
 
 class CheckJudge:

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from rlcode.cache import cache_key
-from rlcode.judge.check import CandidateGone, CandidateRaised, CheckJudge, Diverged
+from rlcode.judge.check import CandidateGone, CandidateRaised, CheckJudge, Diverged, judge_for
 from rlcode.judge.compare import compare_output, to_json_shape, values_equal
 from rlcode.languages import Language
 from rlcode.records import ExecutionResult, Limits, Task, Verdict
@@ -77,7 +77,6 @@ class Executor:
         self.session = session
         self.language = language
         self.artifacts = artifacts  # (Cache, toolchain id): compiled files reused for identical source
-        self._judges: dict[str, CheckJudge] = {}
 
     def _timeout(self, lim: dict) -> float:
         return float(lim["wall_s"]) + HOST_MARGIN_S
@@ -194,9 +193,7 @@ class Executor:
         return self.session.request({"op": "end"}, 30).get("report")
 
     def _run_check(self, task: Task, code: str, lim: dict) -> ExecutionResult:
-        judge = self._judges.get(task.task_id)
-        if judge is None:
-            judge = self._judges[task.task_id] = CheckJudge(task)
+        judge = judge_for(task)
         fn = task.entry_point or ""
         outcome, report = None, None
         calls = judge.record()
