@@ -99,6 +99,19 @@ def _rl(method: str, *args: ast.expr) -> ast.stmt:
     return ast.Expr(ast.Call(ast.Attribute(_name("__rl"), method, ast.Load()), list(args), []))
 
 
+def _place(node: ast.AST, where: ast.AST, keep: ast.AST) -> ast.AST:
+    """Give the nodes made here the location of ``where``, leaving the original ``keep`` subtree
+    alone (walking whole test trees was most of the cost of building a judge)."""
+    if node is keep:
+        return node
+    if "lineno" in node._attributes:
+        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+            setattr(node, attr, getattr(where, attr, None))
+    for child in ast.iter_child_nodes(node):
+        _place(child, where, keep)
+    return node
+
+
 def _counted(stmt: ast.Assert) -> ast.Try:
     """try: <assert> / except __rl.Gone: raise / except BaseException as e: __rl.fail(line, e) / else: __rl.ok()"""
     return ast.Try(
@@ -126,7 +139,7 @@ class _CountAsserts(ast.NodeTransformer):
         for stmt in node.body:
             if isinstance(stmt, ast.Assert):
                 self.count += 1
-                body.append(ast.copy_location(_counted(stmt), stmt))
+                body.append(_place(_counted(stmt), stmt, keep=stmt))
             else:
                 body.append(stmt)
         node.body = body
@@ -142,7 +155,7 @@ class _NeutraliseAsserts(ast.NodeTransformer):
         out = []
         for expr in (node.test, node.msg):
             if expr is not None:
-                out.append(ast.copy_location(_guarded(expr), node))
+                out.append(_place(_guarded(expr), node, keep=expr))
         return out
 
 
@@ -176,10 +189,10 @@ class CheckJudge:
             self.prompt_code = None  # a prompt that is not a module on its own: no helpers
         tree = ast.parse(task.test or "", filename=f"<test {task.task_id}>")
         counter = _CountAsserts()
-        tree = ast.fix_missing_locations(counter.visit(tree))
+        tree = counter.visit(tree)  # new nodes got their locations where they were made
         self.asserts = counter.count
         self.test_code = compile(tree, f"<test {task.task_id}>", "exec")
-        recording = ast.fix_missing_locations(_NeutraliseAsserts().visit(ast.parse(task.test or "")))
+        recording = _NeutraliseAsserts().visit(ast.parse(task.test or ""))
         self.record_code = compile(recording, f"<test {task.task_id}>", "exec")
 
     @property
