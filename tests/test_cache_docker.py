@@ -67,8 +67,8 @@ def test_compiled_artifacts_are_reused_for_identical_source(tmp_path):
     score_file(cands, str(tasks), out, load_settings(None, {"sandbox": {"workers": 1}}))
     one, two = map(json.loads, out.read_text().splitlines())
     assert one["verdict"] == two["verdict"] == "passed"
-    assert not one["details"]["compile"].get("cached")
-    assert two["details"]["compile"]["cached"] is True
+    # Two threads share the worker, so either may compile first: exactly one of them compiled.
+    assert sorted(bool(r["details"]["compile"].get("cached")) for r in (one, two)) == [False, True]
 
 
 def test_candidate_in_a_language_the_task_cannot_take_is_an_input_error(tmp_path):
