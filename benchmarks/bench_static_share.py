@@ -1,7 +1,7 @@
 """What static analysis adds to scoring the 656-sample HumanEval mix (Docker backend, 2 workers).
 
-Baseline: ``rlcode score`` with analysis off, measured in the same run as ruff + tree-sitter and
-the default analyzers (ruff + pylint + tree-sitter; pylint with a cold cache, then warm). Prints ratios; asserts nothing.
+Baseline: ``rlcode score`` with analysis off, measured in the same run as the default analyzers
+(ruff + tree-sitter) and with pylint added (cold cache, then warm). Prints ratios; asserts nothing.
 Run: ``.venv/bin/python benchmarks/bench_static_share.py``.
 """
 
@@ -32,11 +32,11 @@ def main() -> None:
         timed(tmp, "warmup", {"enabled": False})
         runs = [
             ("analysis off (baseline)", {"enabled": False}),
-            ("ruff + tree-sitter", {"analyzers": ["ruff", "treesitter", "compiler"],
+            ("ruff + tree-sitter (default)", {"analyzers": ["ruff", "treesitter", "compiler"],
                                               "cache_dir": str(cache)}),
-            ("+ pylint, cold cache (default)", {"analyzers": ["ruff", "pylint", "treesitter", "compiler"],
+            ("+ pylint, cold cache", {"analyzers": ["ruff", "pylint", "treesitter", "compiler"],
                                       "cache_dir": str(cache)}),
-            ("+ pylint, warm cache (default)", {"analyzers": ["ruff", "pylint", "treesitter", "compiler"],
+            ("+ pylint, warm cache", {"analyzers": ["ruff", "pylint", "treesitter", "compiler"],
                                       "cache_dir": str(cache)}),
         ]
         results = [(label, timed(tmp, f"run{i}", cfg)) for i, (label, cfg) in enumerate(runs)]
