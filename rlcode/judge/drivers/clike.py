@@ -28,6 +28,24 @@ def quoted_bytes(s: str, special: str, escape) -> str:
     return "".join(out)
 
 
+def quoted_chars(s: str, escape_control) -> str:
+    """``s`` as a double-quoted literal of its characters (Java, Rust): quotes and backslashes
+    escaped, control characters through ``escape_control(code point)``, the rest as they are."""
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if 0xD800 <= o <= 0xDFFF:
+            raise Unsupported(f"string {s[:20]!r} is not valid Unicode text")
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif o < 0x20 or o == 0x7F:
+            out.append(escape_control(o))
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
 def c_string(s: str) -> str:
     """A C/C++ string literal: non-ASCII bytes as three-digit octal escapes (which, unlike ``\\x``,
     cannot swallow a following digit); ``?`` escaped so no trigraph forms."""

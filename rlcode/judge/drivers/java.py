@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 
-from rlcode.judge.drivers.base import Driver, Unsupported
+from rlcode.judge.drivers.clike import quoted_chars
+from rlcode.judge.drivers.base import Driver
 from rlcode.judge.drivers.signature import Signature, Type, check_int64, float_text
 from rlcode.languages.java import _IDENT, _SKIP, _TOKEN, _TYPE_KEYWORDS, MAIN_CLASS_FILE, _blank
 from rlcode.languages.java import prepare as java_prepare
@@ -56,19 +57,8 @@ def type_names(code: str) -> tuple[str | None, list[str]]:
 
 
 def java_string(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if 0xD800 <= o <= 0xDFFF:
-            raise Unsupported(f"string {s[:20]!r} is not valid Unicode text")
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif o < 0x20 or o == 0x7F:
-            out.append(f"\\{o:03o}")  # octal: a \\u escape would be read before the string is
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    # octal: a \\u escape would be read before the string is
+    return quoted_chars(s, lambda o: f"\\{o:03o}")
 
 
 class _Literals:

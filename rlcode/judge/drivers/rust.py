@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-from rlcode.judge.drivers.base import Driver, Unsupported
+from rlcode.judge.drivers.clike import quoted_chars
+from rlcode.judge.drivers.base import Driver
 from rlcode.judge.drivers.signature import INT64_MIN, Signature, Type, check_int64, float_text
 
 KEYWORDS = frozenset("""as break const continue crate else enum extern false fn for if impl in let loop match mod
@@ -361,19 +362,7 @@ fn main() {
 
 
 def rust_string(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if 0xD800 <= o <= 0xDFFF:
-            raise Unsupported(f"string {s[:20]!r} is not valid Unicode text")
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif o < 0x20 or o == 0x7F:
-            out.append(f"\\u{{{o:x}}}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    return quoted_chars(s, lambda o: f"\\u{{{o:x}}}")
 
 
 def _int(value) -> str:
