@@ -6,6 +6,7 @@ set from the environment with a double underscore: ``RLCODE_SANDBOX__WORKERS=4``
 
 from __future__ import annotations
 
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any, Callable, Literal
@@ -130,7 +131,10 @@ class Settings(BaseSettings):
             self._log(message)
 
 
-_TOML_PATH: list[Path | None] = [None]
+# The parsed file for the Settings being built (pydantic-settings sources are classes, so the
+# data reaches _TomlSource through here; _LOADING keeps concurrent load_settings calls apart).
+_TOML_DATA: dict[str, Any] = {}
+_LOADING = threading.Lock()
 _SECTIONS = ("sandbox", "reward", "analysis")
 
 
@@ -139,13 +143,8 @@ class _TomlSource(PydanticBaseSettingsSource):
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        path = _TOML_PATH[0]
-        if path is None:
-            return {}
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
         # pydantic-settings deep-merges the sources, so a flag for one field keeps the file's others.
-        return {k: v for k, v in data.items() if k in _SECTIONS}
+        return {k: v for k, v in _TOML_DATA.items() if k in _SECTIONS}
 
 
 def parse_weights(pairs: list[str] | None) -> dict[str, float] | None:
@@ -167,6 +166,7 @@ def load_settings(config: str | Path | None = None, overrides: dict[str, Any] | 
     path = Path(config) if config else (Path("rlcode.toml") if Path("rlcode.toml").exists() else None)
     if path is not None and not path.exists():
         raise InputError(str(path), None, None, "no such config file")
+    data: dict[str, Any] = {}
     if path is not None:
         try:
             with open(path, "rb") as f:
@@ -178,13 +178,15 @@ def load_settings(config: str | Path | None = None, overrides: dict[str, Any] | 
             raise InputError(str(path), None, sorted(unknown)[0], "unknown section")
     clean = {k: {kk: vv for kk, vv in v.items() if vv is not None} for k, v in (overrides or {}).items()}
     clean = {k: v for k, v in clean.items() if v}
-    _TOML_PATH[0] = path
-    try:
-        return Settings(**clean)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise InputError(str(path or "settings"), None, field, err["msg"],
-                         hint="see docs/configuration.md for every field") from None
-    finally:
-        _TOML_PATH[0] = None
+    with _LOADING:
+        _TOML_DATA.clear()
+        _TOML_DATA.update(data)
+        try:
+            return Settings(**clean)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            raise InputError(str(path or "settings"), None, field, err["msg"],
+                             hint="see docs/configuration.md for every field") from None
+        finally:
+            _TOML_DATA.clear()

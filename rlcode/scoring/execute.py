@@ -70,6 +70,19 @@ def usage(report: dict | None) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _fn_result(died: Verdict | None, passed: int, total: int, failures: list[dict], details: dict) -> ExecutionResult:
+    """The verdict of a function task (Python or a driver): the process's own end first, then
+    passed, then failed unless every failure was the candidate raising (runtime_error)."""
+    if failures:
+        details["failures"] = failures[:5]
+    if died is not None:
+        return ExecutionResult(died, passed, total, details)
+    if passed == total:
+        return ExecutionResult(Verdict.PASSED, passed, total, details)
+    wrong = any(f["kind"] != "candidate_exception" for f in failures)
+    return ExecutionResult(Verdict.FAILED if wrong else Verdict.RUNTIME_ERROR, passed, total, details)
+
+
 class Executor:
     """Runs candidates of one language in one session. Judges are cached per task."""
 
@@ -100,10 +113,8 @@ class Executor:
             result = self._run_io(task, code, lim)
         elif self.language.name != "python":
             result = self._run_fn_driver(task, code, lim)
-        elif task.kind == "fn":
-            result = self._run_python_fn(task, code, lim)
         else:
-            result = self._run_check(task, code, lim)
+            result = self._run_python_fn(task, code, lim)
         return result
 
     # -- Python function tasks ---------------------------------------------------------------------
@@ -258,16 +269,11 @@ class Executor:
                 failures.append({"test": i, "kind": "wrong_answer", "expected": repr(test["expected"])[:200],
                                  "got": repr(got)[:200]})
         details = usage(report)
-        if failures:
-            details["failures"] = failures[:5]
+        died = None
         if gone:
             details["error"] = gone.reason
-            verdict = verdict_from_report(report, self.language) or Verdict.RUNTIME_ERROR
-            return ExecutionResult(verdict, passed, len(tests), details)
-        if passed == len(tests):
-            return ExecutionResult(Verdict.PASSED, passed, len(tests), details)
-        wrong = any(f["kind"] != "candidate_exception" for f in failures)
-        return ExecutionResult(Verdict.FAILED if wrong else Verdict.RUNTIME_ERROR, passed, len(tests), details)
+            died = verdict_from_report(report, self.language) or Verdict.RUNTIME_ERROR
+        return _fn_result(died, passed, len(tests), failures, details)
 
     # -- compiling (I/O programs and function drivers) ------------------------------------------
     def _compile(self, files: dict[str, str], lim: dict, total: int, details: dict) -> ExecutionResult | None:
@@ -386,14 +392,8 @@ class Executor:
             else:
                 failures.append({"test": i, "kind": "no_result"})
         details.update(usage(report))
-        if failures:
-            details["failures"] = failures[:5]
-        verdict = memory_verdict(verdict_from_report(report, lang), report, lim)
-        if verdict is not None:  # died, or hit a limit: what it finished still counts
+        died = memory_verdict(verdict_from_report(report, lang), report, lim)
+        if died is not None:  # died, or hit a limit: what it finished still counts
             finished = sum(f["kind"] != "no_result" for f in failures) + passed
             details["error"] = f"the program ended after {finished} of {len(tests)} tests"
-            return ExecutionResult(verdict, passed, len(tests), details)
-        if passed == len(tests):
-            return ExecutionResult(Verdict.PASSED, passed, len(tests), details)
-        wrong = any(f["kind"] != "candidate_exception" for f in failures)
-        return ExecutionResult(Verdict.FAILED if wrong else Verdict.RUNTIME_ERROR, passed, len(tests), details)
+        return _fn_result(died, passed, len(tests), failures, details)

@@ -56,18 +56,24 @@ class Scorer:
         self.settings = settings
         self._backend = None
         self._pool: ThreadExecutor | None = None
-        self._static_component = None
         extra = ()
         if settings.analysis.enabled:
-            from rlcode.analysis import ScoreWeights
+            from rlcode.analysis import AnalysisConfig, ScoreWeights
             from rlcode.reward.static import StaticComponent
 
-            self._weights = ScoreWeights(**settings.analysis.severity_weights)
+            a = settings.analysis
+            self._weights = ScoreWeights(**a.severity_weights)
+            self._analysis_config = AnalysisConfig(
+                cache_dir=Path(a.cache_dir).expanduser() if a.cache_dir else _default_cache())
+            # Up front, in one batch: everything but compiler warnings, which exist only after the
+            # sandbox compile step; per row afterwards: the compiler's warnings and tree-sitter.
+            self._batch_analyzers = [n for n in a.analyzers if n != "compiler"]
+            self._row_analyzers = [n for n in a.analyzers if n in ("compiler", "treesitter")]
             extra = (StaticComponent(weights=self._weights),)
         self.reward = CompositeReward.from_settings(settings.reward, extra)
         self.cache = open_cache(settings) if settings.sandbox.cache else None
-        self._toolchains: dict[str, str] = {}
-        self._baselines: dict[tuple[str, str], float | None] = {}
+        self._language_keys: dict[str, tuple] = {}  # language -> (recipe, toolchain id), for cache keys
+        self._baselines: dict[str, float | None] = {}  # task_id -> canonical solution's CPU seconds
 
     # -- lifecycle -----------------------------------------------------------------------------------
     @property
@@ -111,18 +117,16 @@ class Scorer:
         return jobs
 
     def _analyze(self, jobs: list[ScoreJob], batch: bool, diagnostics: dict[int, str] | None = None) -> None:
-        from rlcode.analysis import AnalysisConfig, AnalysisInput, analyze_batch
+        from rlcode.analysis import AnalysisInput, analyze_batch
 
         if not jobs:
             return
-        a = self.settings.analysis
-        names = [n for n in a.analyzers if (n != "compiler") == batch or n == "treesitter"]
-        config = AnalysisConfig(cache_dir=Path(a.cache_dir).expanduser() if a.cache_dir else _default_cache())
         items = [AnalysisInput(j.language, j.code, f"{j.candidate.task_id}#{j.candidate.candidate_id}",
                                diagnostics=(diagnostics or {}).get(j.index),
                                given_lines=j.task.prompt.count("\n") if j.program.get("mode") == "completion" else 0)
                  for j in jobs]
-        for job, res in zip(jobs, analyze_batch(items, names, config, self._weights)):
+        names = self._batch_analyzers if batch else self._row_analyzers
+        for job, res in zip(jobs, analyze_batch(items, names, self._analysis_config, self._weights)):
             job.static = res
 
     def limits_for(self, task: Task) -> Limits:
@@ -132,13 +136,13 @@ class Scorer:
         return s.limits()
 
     def _result_key(self, job: ScoreJob, limits: Limits) -> str:
-        if job.language not in self._toolchains:
-            self._toolchains[job.language] = self._backend.toolchain_id(job.language)
+        if job.language not in self._language_keys:
+            lang = get_language(job.language)
+            recipe = {f.name: getattr(lang, f.name) for f in dataclasses.fields(lang) if f.name != "prepare"}
+            self._language_keys[job.language] = (recipe, self._backend.toolchain_id(job.language))
         t = job.task
         tests = [t.prompt, t.entry_point, t.test, t.fn_tests, t.io_tests, t.checker, t.signature]
-        lang = get_language(job.language)
-        recipe = {f.name: getattr(lang, f.name) for f in dataclasses.fields(lang) if f.name != "prepare"}
-        return cache_key("result", __version__, recipe, self._toolchains[job.language], job.code, tests,
+        return cache_key("result", __version__, *self._language_keys[job.language], job.code, tests,
                          limits.__dict__)
 
     def run_one(self, worker: Worker, job: ScoreJob) -> ScoredRow:
@@ -167,17 +171,16 @@ class Scorer:
         return ScoredRow(job.candidate, result, value, components)
 
     def _efficiency(self, worker: Worker, job: ScoreJob, result: ExecutionResult) -> None:
-        """CPU time against the task's canonical solution, run once per task in the same sandbox kind."""
+        """CPU time against the task's canonical solution (in the task's language), run once per task."""
         task = job.task
         if not task.canonical_solution:
             return
-        key = (task.task_id, job.language)
-        if key not in self._baselines:
+        if task.task_id not in self._baselines:
             cand = Candidate(task.task_id, "canonical", {}, completion=task.canonical_solution)
             _, code, _ = program_for(task, cand)
             base = worker.run(task, code, task.language, self.limits_for(task))
-            self._baselines[key] = base.details.get("cpu_s") if base.verdict is Verdict.PASSED else None
-        base_cpu, cpu = self._baselines[key], result.details.get("cpu_s")
+            self._baselines[task.task_id] = base.details.get("cpu_s") if base.verdict is Verdict.PASSED else None
+        base_cpu, cpu = self._baselines[task.task_id], result.details.get("cpu_s")
         if base_cpu is None or cpu is None:
             return
         floor = 0.005  # below a few milliseconds CPU time is noise
