@@ -136,12 +136,14 @@ def test_candidate_cannot_find_the_tests(docker_worker):
                         with open(os.path.join(root, name), 'rb') as fh:
                             if b'{marker}' in fh.read(2_000_000): hits.append(os.path.join(root, name))
                     except Exception: pass
-            try:
-                hits.append(open('/proc/1/environ').read() or 'environ')
-            except Exception: pass
-            try:
-                hits.append(open('/proc/1/mem', 'rb').read(1) and 'mem')
-            except Exception: pass
+            for pid in [p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]:
+                # The runner (1) and the zygote: neither memory nor environment may be read.
+                try:
+                    hits.append(open(f'/proc/{{pid}}/environ').read() or f'environ {{pid}}')
+                except Exception: pass
+                try:
+                    hits.append(open(f'/proc/{{pid}}/mem', 'rb').read(1) and f'mem {{pid}}')
+                except Exception: pass
             print('HITS', hits)
             return hits
     """
@@ -189,7 +191,8 @@ def test_limit_is_enforced_and_reported(docker_worker, name):
     probe = run(docker_worker, """
         import os
         def add(a, b):
-            pids = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]
+            pids = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())
+                    and open(f'/proc/{p}/comm').read() != 'rlcode-zygote\\n']
             left = os.listdir('/tmp') + os.listdir('/dev/shm')
             return a + b if not pids and not left else (pids, left)
     """)
@@ -199,6 +202,36 @@ def test_limit_is_enforced_and_reported(docker_worker, name):
 def test_stdin_read_does_not_hang(docker_worker):
     result = run(docker_worker, "import sys\ndef add(a, b):\n    sys.stdin.read()\n    return a + b\n")
     assert result.verdict is Verdict.PASSED
+
+
+ZYGOTE_PIDS = """
+    import os
+    def zygotes():
+        return [int(p) for p in os.listdir('/proc') if p.isdigit()
+                and open(f'/proc/{p}/comm').read() == 'rlcode-zygote\\n']
+"""
+
+
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGSTOP", "SIGTERM"])
+def test_candidate_signalling_the_zygote_only_costs_itself(docker_worker, signal_name):
+    """The zygote clones every candidate and shares their uid: a candidate may kill or stop it.
+    The runner then replaces it (or continues it), and the next candidates run as before."""
+    attack = ZYGOTE_PIDS + f"""
+    import signal
+    def add(a, b):
+        for pid in zygotes():
+            os.kill(pid, signal.{signal_name})
+        return a + b
+    """
+    assert run(docker_worker, attack).verdict is Verdict.PASSED  # its own answer is still right
+    for _ in range(3):
+        probe = ZYGOTE_PIDS + """
+    def add(a, b):
+        z = zygotes()
+        state = open(f'/proc/{z[0]}/stat').read().rsplit(')', 1)[1].split()[0] if z else '?'
+        return a + b if len(z) == 1 and state in 'SR' else (z, state)
+    """
+        assert run(docker_worker, probe).verdict is Verdict.PASSED
 
 
 def test_orphaned_daemon_is_killed(docker_worker):
@@ -219,7 +252,8 @@ def test_orphaned_daemon_is_killed(docker_worker):
         import os, time
         def add(a, b):
             time.sleep(0.3)
-            pids = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]
+            pids = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())
+                    and open(f'/proc/{p}/comm').read() != 'rlcode-zygote\\n']
             return a + b if not pids and not os.path.exists('/tmp/alive') else pids
     """
     assert run(docker_worker, probe).verdict is Verdict.PASSED

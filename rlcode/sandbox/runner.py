@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import base64
 import errno
+import gc
 import json
+import marshal
 import math
 import os
+import platform
 import resource
 import select
 import shutil
@@ -65,8 +68,11 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=True)  # built once, inherited by children
+
+
 def frame(obj) -> bytes:
-    body = json.dumps(obj, separators=(",", ":"), allow_nan=True).encode()
+    body = _ENCODER.encode(obj).encode()
     return _HEADER.pack(len(body)) + body
 
 
@@ -201,16 +207,28 @@ def _set_limits(limits: dict) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
 
-def _become_candidate(keep_fds, out_w: int, err_w: int, stdin_fd: int, workdir: str, limits: dict | None,
-                      drop_to: int | None) -> None:
-    """In the forked child: isolate, redirect, limit. Never returns on failure (exits 70)."""
+def _prepare_process(workdir: str, drop_to: int | None) -> None:
+    """What every candidate process needs and that does not change between candidates: done
+    once in the zygote (and inherited by every process it clones), or per child without one."""
+    try:
+        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        os.write(fd, b"1000")
+        os.close(fd)
+    except OSError:
+        pass
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    if drop_to is not None:
+        os.setgroups([])
+        os.setgid(drop_to)
+        os.setuid(drop_to)
+    os.chdir(workdir)
+
+
+def _become_candidate(keep_fds, out_w: int, err_w: int, stdin_fd: int, limits: dict | None) -> None:
+    """In the new child: its own session, its pipes, its limits. Exits 70 on failure."""
     try:
         os.setsid()
-        try:
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("1000")
-        except OSError:
-            pass
         os.dup2(stdin_fd, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
@@ -220,22 +238,29 @@ def _become_candidate(keep_fds, out_w: int, err_w: int, stdin_fd: int, workdir: 
             if fd > lo:
                 os.closerange(lo, fd)
             lo = fd + 1
-        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
-            signal.signal(sig, signal.SIG_DFL)
-        if drop_to is not None:
-            os.setgroups([])
-            os.setgid(drop_to)
-            os.setuid(drop_to)
-        os.chdir(workdir)
-        os.environ.clear()
-        os.environ.update(SAFE_ENV)
-        os.environ["HOME"] = workdir
-        os.environ["TMPDIR"] = workdir
         if limits is not None:  # a spare sets its limits when its candidate arrives
             _set_limits(limits)
     except BaseException as exc:  # noqa: BLE001 - report anything and leave
         os.write(2, f"rlcode runner: child set-up failed: {exc!r}\n".encode())
         os._exit(70)
+
+
+def safe_environ(workdir: str) -> dict:
+    """The whole environment a candidate sees (the runner sets it as its own at start)."""
+    return {**SAFE_ENV, "HOME": workdir, "TMPDIR": workdir}
+
+
+def send_marshal(fd: int, obj) -> None:
+    """Runner to child frames: marshal, which the child decodes with far fewer page faults than
+    JSON (each page a forked child touches is a copy-on-write fault). Only the trusted runner
+    writes these; what the child sends back is JSON, parsed with the codec above."""
+    body = marshal.dumps(obj)
+    write_all(fd, _HEADER.pack(len(body)) + body)
+
+
+def read_marshal(fd: int):
+    (size,) = _HEADER.unpack(read_exact(fd, 4))
+    return marshal.loads(read_exact(fd, size))
 
 
 class Child:
@@ -406,7 +431,7 @@ def _flush() -> None:
 def _python_spare(ctl_fd: int) -> None:
     """A child forked ahead of time: waits for its candidate, then becomes ``_python_child``."""
     try:
-        msg = read_msg(ctl_fd)
+        msg = read_marshal(ctl_fd)
     except EOFError:
         os._exit(0)
     _set_limits(msg["limits"])
@@ -429,10 +454,10 @@ def _python_child(ctl_fd: int, code: str, filename: str) -> None:
         write_msg(ctl_fd, {"status": "exception", "error": _describe(exc)})
         os._exit(0)
     _flush()
-    write_msg(ctl_fd, {"status": "ready"})
+    write_all(ctl_fd, _READY)
     while True:
         try:
-            msg = read_msg(ctl_fd)
+            msg = read_marshal(ctl_fd)
         except EOFError:
             os._exit(0)
         calls = msg["batch"] if "batch" in msg else [[msg["args"], msg.get("kwargs")]]
@@ -443,6 +468,9 @@ def _python_child(ctl_fd: int, code: str, filename: str) -> None:
                 write_msg(ctl_fd, reply)
             except (ValueError, OverflowError, MemoryError) as exc:
                 write_msg(ctl_fd, {"status": "unplain", "error": f"result could not be sent: {exc!r}"})
+
+
+_READY = frame({"status": "ready"})
 
 
 def _answer(fn, name: str, args, kwargs) -> dict:
@@ -470,6 +498,160 @@ def _describe(exc: BaseException) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# The zygote: where candidate processes come from.
+#
+# Forking a process write-protects every page of the parent's memory; each page either side then
+# writes costs a page fault (and a copy while both hold it). When the runner forked candidates
+# itself, it paid those faults on every page it touched while serving each candidate. So the
+# runner forks once, at start, a small *zygote* holding the same preloaded interpreter, and the
+# zygote clones every candidate process with CLONE_PARENT: the runner stays the candidates'
+# parent (it reaps them and reads their usage, exactly as before) while its own memory is never
+# shared with a candidate again. The zygote does next to nothing between clones, so it touches
+# few pages. Where clone(CLONE_PARENT) is unavailable the runner forks candidates itself.
+
+CLONE_PARENT = 0x00008000
+_SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the raw syscall; glibc has no CLONE_PARENT fork
+
+
+def _clone_parent():
+    """A function doing clone(CLONE_PARENT | SIGCHLD) like fork(), or None where unsupported."""
+    nr = _SYS_CLONE.get(platform.machine())
+    if nr is None:
+        return None
+    try:
+        import ctypes
+
+        syscall = ctypes.PyDLL(None, use_errno=True).syscall  # PyDLL: the GIL stays held
+    except (OSError, AttributeError, ImportError):
+        return None
+    syscall.restype = ctypes.c_long
+    args = (ctypes.c_long(nr), ctypes.c_ulong(CLONE_PARENT | signal.SIGCHLD), None, None, None, None)
+
+    def clone() -> int:
+        pid = syscall(*args)
+        if pid < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        return pid
+
+    return clone
+
+
+ZYGOTE_NAME = b"rlcode-zygote"  # its /proc/PID/comm, so tools (and tests) can tell it from a leftover
+
+
+def _process_namer():
+    """A function setting this process's name (/proc/PID/comm), made once: ctypes is slow to set up."""
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None).prctl
+    except (OSError, AttributeError, ImportError):
+        return lambda _name: None
+    return lambda name: prctl(15, name[:15], 0, 0, 0)  # PR_SET_NAME = 15
+
+
+class Zygote:
+    """The runner's end of the zygote: ``spawn`` sends the child's fds and what to run, and gets
+    its pid back. A zygote that dies or stops answering (a candidate may signal it: same uid) is
+    replaced; if none can be started, ``spawn`` returns None and the runner forks instead."""
+
+    TIMEOUT_S = 2.0
+
+    def __init__(self, child_main, prepare):
+        self.child_main = child_main  # runs in the cloned child: (request, fds) -> never returns
+        self.prepare = prepare  # process-wide set-up, done once in the zygote
+        self.clone = _clone_parent()
+        self.pid: int | None = None
+        self.sock: socket.socket | None = None
+
+    def _start(self) -> bool:
+        if self.clone is None:
+            return False
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        gc.freeze()  # the cloned children's collections leave the inherited objects alone
+        pid = os.fork()
+        if pid == 0:
+            mine.close()
+            keep = theirs.fileno()
+            os.closerange(3, keep)  # the host channel and the runner's files are none of its business
+            os.closerange(keep + 1, 1 << 16)
+            try:
+                with open("/proc/self/comm", "rb") as f:
+                    own_name = f.read().strip()
+                name = _process_namer()
+                name(ZYGOTE_NAME)
+                self.prepare()
+                self._loop(theirs, lambda: name(own_name))
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.pid, self.sock = pid, mine
+        return True
+
+    def _loop(self, sock: socket.socket, rename) -> None:
+        while True:
+            try:
+                msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 8)
+            except InterruptedError:
+                continue
+            if not msg:
+                return  # the runner is gone
+            try:
+                pid = self.clone()
+            except OSError:
+                pid = -1
+            if pid == 0:
+                sock.close()
+                rename()  # the runner's name back, as a forked child had
+                if "random" in sys.modules:  # what fork's at-fork hook does; a raw clone runs none
+                    sys.modules["random"].seed()
+                self.child_main(msg, fds)
+                os._exit(0)
+            for fd in fds:
+                os.close(fd)
+            sock.send(_PID.pack(pid))
+
+    def spawn(self, request: bytes, fds: list[int]) -> int | None:
+        for _attempt in range(2):
+            if self.pid is None and not self._start():
+                return None
+            try:
+                socket.send_fds(self.sock, [request], fds)
+                ready, _, _ = select.select([self.sock], [], [], self.TIMEOUT_S)
+                data = self.sock.recv(16) if ready else b""
+            except OSError:
+                data = b""
+            if len(data) == _PID.size and _PID.unpack(data)[0] > 0:
+                return _PID.unpack(data)[0]
+            if len(data) == _PID.size:  # the zygote is fine but clone itself failed
+                self.stop()
+                self.clone = None
+                return None
+            self.stop()
+        return None
+
+    def stop(self) -> None:
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        if self.sock is not None:
+            self.sock.close()
+        self.pid = self.sock = None
+
+    def gone(self) -> None:
+        """The runner reaped the zygote (a candidate killed it)."""
+        self.pid = None
+        self.stop()
+
+
+_PID = struct.Struct(">i")
+
+
+# ---------------------------------------------------------------------------------------------
 # The runner proper
 
 
@@ -486,6 +668,7 @@ class Runner:
         self.python_used = False
         self.want_spare = False
         self.devnull = os.open(os.devnull, os.O_RDONLY)
+        self.zygote = Zygote(self._child_main, lambda: _prepare_process(self.workdir, self.drop_to))
 
     # -- spawning ------------------------------------------------------------------------------
     def _spawn(self, limits: dict | None, target, stdin_data: bytes = b"", with_ctl: bool = False,
@@ -504,15 +687,15 @@ class Runner:
             with open(stdin_path, "wb") as f:
                 f.write(stdin_data)
             stdin_fd = os.open(stdin_path, os.O_RDONLY)
-        pid = os.fork()
-        if pid == 0:
-            keep = [child_sock.fileno()] if child_sock else []
-            _become_candidate(keep, out_w, err_w, stdin_fd, self.workdir, lim if apply_limits else None,
-                              self.drop_to)
-            try:
-                target(keep[0] if keep else None)
-            finally:
-                os._exit(0)
+        fds = [out_w, err_w, stdin_fd] + ([child_sock.fileno()] if child_sock else [])
+        request = marshal.dumps({"target": target, "limits": lim if apply_limits else None})
+        pid = self.zygote.spawn(request, fds)
+        if pid is None:  # no zygote here: fork from the runner itself
+            gc.freeze()
+            pid = os.fork()
+            if pid == 0:
+                _prepare_process(self.workdir, self.drop_to)
+                self._child_main(request, fds)
         os.close(out_w)
         os.close(err_w)
         if stdin_fd != self.devnull:
@@ -523,6 +706,25 @@ class Runner:
         if child_sock is not None:
             child_sock.close()
         return Child(pid, out_r, err_r, lim, parent_sock)
+
+    @staticmethod
+    def _child_main(request: bytes, fds: list[int]) -> None:
+        """In a new candidate process: set up, then become what the request says. Never returns."""
+        try:
+            req = marshal.loads(request)
+            out_w, err_w, stdin_fd, *ctl = fds
+            _become_candidate(ctl, out_w, err_w, stdin_fd, req["limits"])
+            target = req["target"]
+            if target == "python":
+                _python_spare(ctl[0])
+            else:
+                try:
+                    os.execvpe(target[0], target, os.environ)
+                except OSError as exc:  # a missing program is not a clean exit
+                    os.write(2, f"rlcode runner: cannot execute {target[0]}: {exc.strerror}\n".encode())
+                    os._exit(127)
+        finally:
+            os._exit(0)
 
     # -- operations ----------------------------------------------------------------------------
     def op_ping(self, msg):
@@ -559,14 +761,7 @@ class Runner:
         argv = msg["argv"]
         stdin_data = base64.b64decode(msg.get("stdin_b64", ""))
 
-        def target(_ctl):
-            try:
-                os.execvpe(argv[0], argv, os.environ)
-            except OSError as exc:  # a missing program is not a clean exit
-                os.write(2, f"rlcode runner: cannot execute {argv[0]}: {exc.strerror}\n".encode())
-                os._exit(127)
-
-        child = self._spawn(msg.get("limits"), target, stdin_data)
+        child = self._spawn(msg.get("limits"), [str(a) for a in argv], stdin_data)
         child.watch(until_ctl_message=False)
         # Keep the work dir: a compile step's output is what the next run executes. ``end`` wipes it.
         report = child.finish(lambda: self._kill_everything(wipe=False))
@@ -586,13 +781,13 @@ class Runner:
         if child is None or child.exit_status is not None or child.ctl is None:
             if child is not None:
                 child.finish(lambda: None)
-            child = self._spawn(None, _python_spare, with_ctl=True, apply_limits=False)
+            child = self._spawn(None, "python", with_ctl=True, apply_limits=False)
         child.limits = lim
         child.start = time.monotonic()
         child.deadline = child.start + float(lim["wall_s"])
         self.child = child
         try:
-            write_msg(child.ctl.fileno(), {"code": msg["code"], "filename": msg.get("filename", "candidate.py"),
+            send_marshal(child.ctl.fileno(), {"code": msg["code"], "filename": msg.get("filename", "candidate.py"),
                                            "limits": lim})
         except OSError:
             return {"ok": True, "status": "died", "report": self._end_child()}
@@ -609,7 +804,7 @@ class Runner:
         if child is None or child.ctl is None:
             return {"ok": True, "status": "died", "report": self._end_child()}
         try:
-            write_msg(child.ctl.fileno(), {"fn": msg["fn"], "args": msg["args"],
+            send_marshal(child.ctl.fileno(), {"fn": msg["fn"], "args": msg["args"],
                                             "kwargs": msg.get("kwargs", {"$": "dict", "v": []})})
         except OSError:
             return {"ok": True, "status": "died", "report": self._end_child()}
@@ -627,7 +822,7 @@ class Runner:
             return loaded
         child, calls, results = self.child, msg["calls"], []
         try:
-            write_msg(child.ctl.fileno(), {"fn": msg["fn"], "batch": calls})
+            send_marshal(child.ctl.fileno(), {"fn": msg["fn"], "batch": calls})
         except OSError:
             calls = []
         for _ in calls:
@@ -653,7 +848,9 @@ class Runner:
 
     def _kill_everything(self, wipe: bool = True) -> None:
         """Kill every process but this one, then (``wipe``) remove every file the candidate left."""
-        if self.pid1:
+        if self.pid1 and self.zygote.pid is not None:
+            self._kill_all_but_zygote()
+        elif self.pid1:
             try:
                 os.kill(-1, signal.SIGKILL)
             except ProcessLookupError:
@@ -663,14 +860,51 @@ class Runner:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
-            if pid == 0:
-                if self.pid1:
+            if pid == self.zygote.pid:
+                self.zygote.gone()
+            elif pid == 0:
+                if self.pid1 and self.zygote.pid is None:  # kill(-1) was sent: wait for every process
                     time.sleep(0.001)
                     continue
                 break
         for root in (self.workdir, "/dev/shm" if self.wipe_shm else None):
             if wipe and root and os.path.isdir(root):
                 _empty_dir(root)
+
+    def _kill_all_but_zygote(self) -> None:
+        """kill(-1) would take the zygote too: kill every process in the namespace but the runner
+        and the zygote, by pid, until none is left (a process forking meanwhile is caught on the
+        next pass). If that does not converge, fall back to kill(-1) and a new zygote."""
+        me, zygote = os.getpid(), self.zygote.pid
+        for attempt in range(100):
+            others = [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in (me, zygote)]
+            if not others:
+                break
+            for pid in others:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            while True:  # reap what died (our children, and orphans re-parented to us)
+                try:
+                    pid, _ = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid == 0:
+                    break
+                if pid == zygote:
+                    self.zygote.gone()
+            if attempt:
+                time.sleep(0.001)
+        else:
+            self.zygote.stop()
+            os.kill(-1, signal.SIGKILL)
+            return
+        if self.zygote.pid is not None:
+            try:
+                os.kill(zygote, signal.SIGCONT)  # a candidate may have stopped it
+            except ProcessLookupError:
+                pass
 
     def serve(self) -> int:
         handlers = {"ping": self.op_ping, "write": self.op_write, "read": self.op_read,
@@ -692,7 +926,7 @@ class Runner:
             write_msg(self.out, reply)
             if self.want_spare and self.spare is None and self.child is None:
                 self.want_spare = False
-                self.spare = self._spawn(None, _python_spare, with_ctl=True, apply_limits=False)
+                self.spare = self._spawn(None, "python", with_ctl=True, apply_limits=False)
 
 
 def _empty_dir(root: str) -> None:
@@ -753,6 +987,9 @@ def main(argv: list[str]) -> int:
     workdir = os.path.realpath(args[0] if args else "/tmp")
     os.makedirs(workdir, exist_ok=True)
     _undumpable()
+    # The runner's own environment is the one every candidate sees: set once, inherited.
+    os.environ.clear()
+    os.environ.update(safe_environ(workdir))
     _preload()
     # Move the channel off fds 0/1 so no child inherits it by accident.
     inp, out = os.dup(0), os.dup(1)
