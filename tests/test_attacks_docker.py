@@ -204,6 +204,22 @@ def test_stdin_read_does_not_hang(docker_worker):
     assert result.verdict is Verdict.PASSED
 
 
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGALRM"])
+def test_signalling_the_runner_cannot_turn_a_failure_into_sandbox_error(docker_worker, signal_name):
+    """A failing candidate that could kill the runner would get sandbox_error (no reward) instead
+    of its zero: the runner, PID 1 of the container, must ignore every signal a candidate can send."""
+    attack = f"""
+    import os, signal, time
+    def add(a, b):
+        os.kill(1, signal.{signal_name})
+        time.sleep(0.05)
+        return a - b
+    """
+    result = run(docker_worker, attack)
+    assert result.verdict is Verdict.FAILED, result.details
+    assert run(docker_worker, HONEST).verdict is Verdict.PASSED
+
+
 ZYGOTE_PIDS = """
     import os
     def zygotes():

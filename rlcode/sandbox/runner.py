@@ -998,8 +998,11 @@ def main(argv: list[str]) -> int:
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
-    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    # Candidates share the runner's uid. As PID 1 the runner gets only the signals it handles, so it
+    # handles none: a candidate that could end it would turn its own failure into sandbox_error
+    # (no reward). The host stops a runner with SIGKILL. Children get default dispositions back.
+    for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
     try:
         return Runner(inp, out, workdir, pid1=os.getpid() == 1, wipe_shm="--wipe-shm" in argv).serve()
     except (EOFError, OSError) as exc:
