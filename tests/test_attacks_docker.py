@@ -199,6 +199,23 @@ def test_limit_is_enforced_and_reported(docker_worker, name):
     assert probe.verdict is Verdict.PASSED, probe.details
 
 
+def test_compile_warnings_reach_the_candidates_stderr(docker_worker):
+    """The runner compiles candidates (cheaper for the child); what compiling prints still shows."""
+    result = run(docker_worker, "def add(a, b):\n    if a is 1:\n        pass\n    return a + b\n")
+    assert result.verdict is Verdict.PASSED
+    assert "SyntaxWarning" in result.details.get("stderr", ""), result.details
+
+
+def test_large_candidates_compile_in_their_own_process(docker_worker):
+    from rlcode.sandbox.runner import COMPILE_IN_RUNNER_MAX
+
+    padding = "X = " + repr("a" * COMPILE_IN_RUNNER_MAX) + "\n"
+    assert run(docker_worker, padding + "def add(a, b):\n    return a + b\n").verdict is Verdict.PASSED
+    broken = run(docker_worker, padding + "def add(a, b):\n    return a +\n")
+    assert broken.verdict is Verdict.COMPILE_ERROR
+    assert "SyntaxError" in broken.details["error"]
+
+
 def test_stdin_read_does_not_hang(docker_worker):
     result = run(docker_worker, "import sys\ndef add(a, b):\n    sys.stdin.read()\n    return a + b\n")
     assert result.verdict is Verdict.PASSED

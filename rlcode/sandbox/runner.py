@@ -428,6 +428,24 @@ def _flush() -> None:
             pass
 
 
+COMPILE_IN_RUNNER_MAX = 256 * 1024  # characters of source; larger candidates compile in their own process
+
+
+def compile_candidate(code: str, filename: str):
+    """Compile a Python candidate in the runner: (code object, compile-time warnings text).
+
+    Compiling runs none of the candidate's code, and CPython's compiler refuses pathological
+    nesting with an exception; the size cap bounds its time. The child then only unmarshals the
+    code object, which touches far fewer pages than compiling (each one a copy-on-write fault).
+    Raises what ``compile`` raises for a program that does not compile."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        compiled = compile(code, filename, "exec")
+    text = "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, "") for w in caught)
+    return compiled, text
+
+
 def _python_spare(ctl_fd: int) -> None:
     """A child forked ahead of time: waits for its candidate, then becomes ``_python_child``."""
     try:
@@ -435,16 +453,20 @@ def _python_spare(ctl_fd: int) -> None:
     except EOFError:
         os._exit(0)
     _set_limits(msg["limits"])
-    _python_child(ctl_fd, msg["code"], msg.get("filename", "candidate.py"))
+    _python_child(ctl_fd, msg)
 
 
-def _python_child(ctl_fd: int, code: str, filename: str) -> None:
+def _python_child(ctl_fd: int, msg: dict) -> None:
     ns = {"__name__": "__candidate__", "__builtins__": __builtins__}
-    try:
-        compiled = compile(code, filename, "exec")
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
-        write_msg(ctl_fd, {"status": "compile_error", "error": _describe(exc)})
-        os._exit(0)
+    compiled = msg.get("compiled")
+    if compiled is None:  # too large for the runner to compile: compile here, under the limits
+        try:
+            compiled = compile(msg["code"], msg.get("filename", "candidate.py"), "exec")
+        except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+            write_msg(ctl_fd, {"status": "compile_error", "error": _describe(exc)})
+            os._exit(0)
+    elif msg.get("warnings"):
+        os.write(2, msg["warnings"].encode(errors="replace"))  # what compiling here would have printed
     try:
         exec(compiled, ns)  # noqa: S102 - this is the sandboxed candidate
     except MemoryError:
@@ -601,8 +623,7 @@ class Zygote:
                 pid = self.clone()
             except OSError:
                 pid = -1
-            if pid == 0:
-                sock.close()
+            if pid == 0:  # (the zygote's socket is closed with every other fd by _become_candidate)
                 rename()  # the runner's name back, as a forked child had
                 if "random" in sys.modules:  # what fork's at-fork hook does; a raw clone runs none
                     sys.modules["random"].seed()
@@ -775,6 +796,14 @@ class Runner:
         self.python_used = True
         lim = dict(DEFAULT_LIMITS)
         lim.update(msg.get("limits") or {})
+        load = {"filename": msg.get("filename", "candidate.py"), "limits": lim}
+        if len(msg["code"]) <= COMPILE_IN_RUNNER_MAX:
+            try:
+                load["compiled"], load["warnings"] = compile_candidate(msg["code"], load["filename"])
+            except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+                return {"ok": True, "status": "compile_error", "error": _describe(exc)}
+        else:
+            load["code"] = msg["code"]
         child, self.spare = self.spare, None
         if child is not None:
             child.reap(block=False)
@@ -787,8 +816,7 @@ class Runner:
         child.deadline = child.start + float(lim["wall_s"])
         self.child = child
         try:
-            send_marshal(child.ctl.fileno(), {"code": msg["code"], "filename": msg.get("filename", "candidate.py"),
-                                           "limits": lim})
+            send_marshal(child.ctl.fileno(), load)
         except OSError:
             return {"ok": True, "status": "died", "report": self._end_child()}
         reply = child.watch(until_ctl_message=True)
