@@ -91,41 +91,42 @@ class _Recorder:
         self.outcome.fail(line, exc)
 
 
-def _name(name: str) -> ast.expr:
-    return ast.Name(name, ast.Load())
+_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
-def _rl(method: str, *args: ast.expr) -> ast.stmt:
-    return ast.Expr(ast.Call(ast.Attribute(_name("__rl"), method, ast.Load()), list(args), []))
+def _loc(where: ast.AST) -> dict[str, int | None]:
+    """The location of ``where``, given to every node made in its place (made located, so no
+    tree walk is needed: walking whole test trees was most of the cost of building a judge)."""
+    return {attr: getattr(where, attr, None) for attr in _LOCATION}
 
 
-def _place(node: ast.AST, where: ast.AST, keep: ast.AST) -> ast.AST:
-    """Give the nodes made here the location of ``where``, leaving the original ``keep`` subtree
-    alone (walking whole test trees was most of the cost of building a judge)."""
-    if node is keep:
-        return node
-    if "lineno" in node._attributes:
-        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
-            setattr(node, attr, getattr(where, attr, None))
-    for child in ast.iter_child_nodes(node):
-        _place(child, where, keep)
-    return node
+def _name(name: str, loc: dict) -> ast.expr:
+    return ast.Name(name, ast.Load(), **loc)
+
+
+def _rl(method: str, loc: dict, *args: ast.expr) -> ast.stmt:
+    call = ast.Call(ast.Attribute(_name("__rl", loc), method, ast.Load(), **loc), list(args), [], **loc)
+    return ast.Expr(call, **loc)
 
 
 def _counted(stmt: ast.Assert) -> ast.Try:
     """try: <assert> / except __rl.Gone: raise / except BaseException as e: __rl.fail(line, e) / else: __rl.ok()"""
+    loc = _loc(stmt)
+    gone = ast.Attribute(_name("__rl", loc), "Gone", ast.Load(), **loc)
+    failed = _rl("fail", loc, ast.Constant(stmt.lineno, **loc), _name("__rl_e", loc))
     return ast.Try(
         body=[stmt],
-        handlers=[ast.ExceptHandler(ast.Attribute(_name("__rl"), "Gone", ast.Load()), None, [ast.Raise()]),
-                  ast.ExceptHandler(_name("BaseException"), "__rl_e",
-                                    [_rl("fail", ast.Constant(stmt.lineno), _name("__rl_e"))])],
-        orelse=[_rl("ok")], finalbody=[])
+        handlers=[ast.ExceptHandler(gone, None, [ast.Raise(**loc)], **loc),
+                  ast.ExceptHandler(_name("BaseException", loc), "__rl_e", [failed], **loc)],
+        orelse=[_rl("ok", loc)], finalbody=[], **loc)
 
 
-def _guarded(expr: ast.expr) -> ast.Try:
+def _guarded(expr: ast.expr, where: ast.AST) -> ast.Try:
     """try: <expr> / except Exception: pass"""
-    return ast.Try(body=[ast.Expr(expr)], handlers=[ast.ExceptHandler(_name("Exception"), None, [ast.Pass()])],
-                   orelse=[], finalbody=[])
+    loc = _loc(where)
+    return ast.Try(body=[ast.Expr(expr, **loc)],
+                   handlers=[ast.ExceptHandler(_name("Exception", loc), None, [ast.Pass(**loc)], **loc)],
+                   orelse=[], finalbody=[], **loc)
 
 
 class _CountAsserts(ast.NodeTransformer):
@@ -139,7 +140,7 @@ class _CountAsserts(ast.NodeTransformer):
         for stmt in node.body:
             if isinstance(stmt, ast.Assert):
                 self.count += 1
-                body.append(_place(_counted(stmt), stmt, keep=stmt))
+                body.append(_counted(stmt))
             else:
                 body.append(stmt)
         node.body = body
@@ -155,7 +156,7 @@ class _NeutraliseAsserts(ast.NodeTransformer):
         out = []
         for expr in (node.test, node.msg):
             if expr is not None:
-                out.append(_place(_guarded(expr), node, keep=expr))
+                out.append(_guarded(expr, node))
         return out
 
 
@@ -234,11 +235,12 @@ class CheckJudge:
             outcome.fail(getattr(exc, "lineno", 0) or 0, exc)
         return outcome
 
-    def record(self) -> list[tuple[tuple, dict]] | None:
+    def record(self) -> "CallPlan | None":
         """The calls ``check`` will make (see ``_record``), computed once per task: recording
         depends on the task alone (seeded inputs, stand-in results), never on a candidate."""
         if not hasattr(self, "_recorded"):
-            self._recorded = self._record()
+            calls = self._record()
+            self._recorded = CallPlan.of(calls) if calls is not None else None
         return self._recorded
 
     def _record(self) -> list[tuple[tuple, dict]] | None:
@@ -263,6 +265,29 @@ class CheckJudge:
         except Diverged:
             return None
         return calls
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """Calls to send to the sandbox in one batch, prepared once: their plain-data encoding, and a
+    key per call (``call_key``) to match the calls a replayed check makes against them."""
+
+    calls: list[tuple[tuple, dict]]
+    encoded: list[list]
+    keys: list[str]
+
+    @classmethod
+    def of(cls, calls: list[tuple[tuple, dict]]) -> "CallPlan":
+        """Raises NotPlainData when an argument cannot cross to the sandbox."""
+        return cls(calls, [[encode(list(a)), encode(dict(k))] for a, k in calls], [call_key(a, k) for a, k in calls])
+
+
+def call_key(args: tuple, kwargs: dict) -> str:
+    """Equal only for calls whose arguments are equal *and* of the same types (1, 1.0 and True
+    differ; so do list and tuple): repr of plain data is exact, and made in C, unlike encoding.
+    Equal values that print differently (sets, dicts built in another order) only cost a replay
+    its batch: the check then runs live."""
+    return repr((args, kwargs))
 
 
 class _Anything:
@@ -312,19 +337,29 @@ _RANDOM_NAMES = [(n, callable(getattr(random.Random(), n, None)) and not isinsta
                  for n in dir(random) if not n.startswith("_")]
 
 
+_SEEDED = threading.local()
+
+
 def _builtins_with_seeded_random() -> dict[str, Any]:
-    """Builtins whose ``import random`` gives a private, seeded generator (thread-safe, repeatable)."""
-    gen = random.Random(SEED)
-    module = types.ModuleType("random")
-    for name, bound in _RANDOM_NAMES:
-        setattr(module, name, getattr(gen, name) if bound else getattr(random, name))
-    real_import = builtins.__import__
+    """Builtins whose ``import random`` gives a private generator, seeded afresh for every run
+    (repeatable). The module is made once per thread (threads never share a generator); the
+    builtins table is copied per run, so a test that changes it changes only its own run."""
+    cached = getattr(_SEEDED, "made", None)
+    if cached is None:
+        gen = random.Random()
+        module = types.ModuleType("random")
+        for name, bound in _RANDOM_NAMES:
+            setattr(module, name, getattr(gen, name) if bound else getattr(random, name))
+        real_import = builtins.__import__
 
-    def _import(name, globals=None, locals=None, fromlist=(), level=0):
-        if name == "random" and level == 0:
-            return module
-        return real_import(name, globals, locals, fromlist, level)
+        def _import(name, globals=None, locals=None, fromlist=(), level=0):
+            if name == "random" and level == 0:
+                return module
+            return real_import(name, globals, locals, fromlist, level)
 
-    table = dict(builtins.__dict__)
-    table["__import__"] = _import
-    return table
+        table = dict(builtins.__dict__)
+        table["__import__"] = _import
+        cached = _SEEDED.made = (gen, table)
+    gen, table = cached
+    gen.seed(SEED)
+    return dict(table)

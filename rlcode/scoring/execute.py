@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from rlcode.cache import cache_key
-from rlcode.judge.check import CandidateGone, CandidateRaised, CheckJudge, Diverged, judge_for
+from rlcode.judge.check import CallPlan, CandidateGone, CandidateRaised, CheckJudge, Diverged, call_key, judge_for
 from rlcode.judge.compare import compare_output, to_json_shape, values_equal
 from rlcode.languages import Language
 from rlcode.records import ExecutionResult, Limits, Task, Verdict
@@ -170,12 +170,11 @@ class Executor:
 
         return call
 
-    def _batch(self, code: str, fn: str, calls: list[tuple[tuple, dict]], lim: dict, total: int):
-        """Load, make every recorded call and end in one request. Returns (early result or None,
+    def _batch(self, code: str, fn: str, plan: CallPlan, lim: dict, total: int):
+        """Load, make every planned call and end in one request. Returns (early result or None,
         a replaying call function, the final report)."""
-        encoded = [self._encode_call(a, k) for a, k in calls]
         timeout = self._timeout(lim)
-        reply = self.session.request({"op": "py_batch", "code": code, "fn": fn, "calls": encoded, "limits": lim},
+        reply = self.session.request({"op": "py_batch", "code": code, "fn": fn, "calls": plan.encoded, "limits": lim},
                                      timeout)
         early = self._load_failure(reply, total)
         if early:
@@ -187,12 +186,12 @@ class Executor:
             # The next recorded call with these arguments: a check whose short-circuits skip a
             # call while recording made it is still replayed; one that asks for anything else
             # (an argument computed from a result) goes live.
-            wanted = self._encode_call(args, kwargs)
+            wanted, keys = call_key(args, kwargs), plan.keys
             i = position[0]
-            while i < len(encoded) and encoded[i] != wanted:
+            while i < len(keys) and keys[i] != wanted:
                 i += 1
-            if i >= len(encoded):
-                raise Diverged(f"call with {str(wanted)[:80]} was not recorded")
+            if i >= len(keys):
+                raise Diverged(f"call with {wanted[:80]} was not recorded")
             position[0] = i + 1
             if i >= len(results):
                 raise CandidateGone(report, "the candidate process ended during a call")
@@ -248,8 +247,8 @@ class Executor:
 
     def _run_python_fn(self, task: Task, code: str, lim: dict) -> ExecutionResult:
         tests = task.fn_tests or []
-        calls = [(tuple(t["args"]), {}) for t in tests]
-        early, call, report = self._batch(code, task.entry_point or "", calls, lim, len(tests))
+        calls = [(tuple(t["args"]), {}) for t in tests]  # arguments from JSON: plain data by construction
+        early, call, report = self._batch(code, task.entry_point or "", CallPlan.of(calls), lim, len(tests))
         if early:
             return early
         passed, failures, gone = 0, [], None

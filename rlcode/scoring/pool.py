@@ -66,6 +66,15 @@ class Worker:
         self.backend.release(ex.session)
         return True
 
+    def warm(self, languages: Iterable[str]) -> None:
+        """Open sessions before the first job needs them. Failures are left for that job, which
+        retries and reports them."""
+        for language in list(dict.fromkeys(languages))[:MAX_LANGUAGES_PER_WORKER]:
+            try:
+                self._executor(language)
+            except Exception:  # noqa: BLE001 - the first job opens it again and reports why not
+                return
+
     def run(self, task: Task, code: str, language: str, limits: Limits) -> ExecutionResult:
         errors = []
         for _attempt in range(self.retries + 1):
@@ -87,6 +96,8 @@ class Worker:
 
 class ParallelExecutor(Protocol):
     workers: int
+
+    def prestart(self, languages: list[str]) -> None: ...
 
     def imap(self, jobs: Iterable[J], fn: Callable[[Worker, J], R]) -> Iterator[tuple[J, R]]: ...
 
@@ -114,6 +125,7 @@ class ThreadExecutor:
         self._next = 0
         self._all: list[Worker] = []
         self._lock = threading.Lock()
+        self._warming: list[threading.Thread] = []
 
     def _worker(self) -> Worker:
         """The calling thread's Worker: threads are spread evenly over ``workers`` Workers."""
@@ -127,6 +139,18 @@ class ThreadExecutor:
                     self._all.append(self._slots[slot])
                 worker = self._local.worker = self._slots[slot]
         return worker
+
+    def prestart(self, languages: list[str]) -> None:
+        """Create every Worker now and open its sessions in the background, so that starting the
+        containers overlaps what the caller does next (programs, static analysis, judges)."""
+        with self._lock:
+            for slot, worker in enumerate(self._slots):
+                if worker is None:
+                    worker = self._slots[slot] = self.make_worker()
+                    self._all.append(worker)
+                    thread = threading.Thread(target=worker.warm, args=(languages,), name="rlcode-warm", daemon=True)
+                    thread.start()
+                    self._warming.append(thread)
 
     def imap(self, jobs: Iterable[J], fn: Callable[[Worker, J], R]) -> Iterator[tuple[J, R]]:
         futures = {self._pool.submit(lambda j=job: fn(self._worker(), j)): job for job in jobs}
@@ -147,6 +171,8 @@ class ThreadExecutor:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        for thread in self._warming:  # a session still opening is closed with its worker below
+            thread.join()
         with self._lock:
             workers, self._all = self._all, []
         for worker in workers:

@@ -9,7 +9,9 @@ compiled languages after their sandbox compile step, whose warnings are findings
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ from rlcode.cache import Cache, cache_key
 from rlcode.candidates import load_candidates
 from rlcode.errors import InputError
 from rlcode.extract import build_program
+from rlcode.judge.check import judge_for
 from rlcode.jsonl import JsonlAppender, recover_output
 from rlcode.languages import get_language, language_names
 from rlcode.metrics import summarize
@@ -74,6 +77,8 @@ class Scorer:
         self.cache = open_cache(settings) if settings.sandbox.cache else None
         self._language_keys: dict[str, tuple] = {}  # language -> (recipe, toolchain id), for cache keys
         self._baselines: dict[str, float | None] = {}  # task_id -> canonical solution's CPU seconds
+        self._inflight: dict[str, concurrent.futures.Future] = {}  # result key -> the run computing it
+        self._inflight_lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------------
     @property
@@ -103,7 +108,10 @@ class Scorer:
 
     # -- work ------------------------------------------------------------------------------------------
     def jobs(self, pairs: Iterable[tuple[int, Task, Candidate]]) -> list[ScoreJob]:
-        """Build programs and run the up-front (batched) static analysis."""
+        """Build programs, build the judges and run the up-front (batched) static analysis, while
+        the sandbox containers start in the background."""
+        pairs = list(pairs)
+        self.pool.prestart(list(dict.fromkeys(c.language or t.language for _, t, c in pairs)))
         jobs = []
         checked: set[tuple[str, str]] = set()
         for index, task, cand in pairs:
@@ -112,6 +120,8 @@ class Scorer:
                 check_runnable(task, cand, language)
                 checked.add((task.task_id, language))
             jobs.append(ScoreJob(index, task, cand, language, code, info))
+        for task in {id(j.task): j.task for j in jobs if j.task.kind == "check"}.values():
+            judge_for(task).record()  # built once per process; here rather than on the first job's clock
         if self.settings.analysis.enabled:
             self._analyze([j for j in jobs if j.language == "python"], batch=True)
         return jobs
@@ -145,18 +155,39 @@ class Scorer:
         return cache_key("result", __version__, *self._language_keys[job.language], job.code, tests,
                          limits.__dict__)
 
-    def run_one(self, worker: Worker, job: ScoreJob) -> ScoredRow:
-        limits = self.limits_for(job.task)
-        key = self._result_key(job, limits) if self.cache is not None else None
-        hit = self.cache.get("results", key) if key else None
-        if hit is not None:
-            result = ExecutionResult(Verdict(hit["verdict"]), hit["tests_passed"], hit["tests_total"], hit["details"])
-            result.details["cached"] = True
-        else:
+    def _execute(self, worker: Worker, job: ScoreJob, limits: Limits) -> ExecutionResult:
+        """Run the job, or reuse the result of an identical one (same task, program, language,
+        limits and toolchain): from the result cache, or, while one is still running, by waiting
+        for it. Identical candidates are common in RL batches (GRPO samples several completions
+        per prompt). Only with the cache on; timeouts and sandbox errors are never reused."""
+        if self.cache is None:
+            return worker.run(job.task, job.code, job.language, limits)
+        key = self._result_key(job, limits)
+        while True:
+            hit = self.cache.get("results", key)
+            if hit is not None:
+                details = dict(hit["details"], cached=True)
+                return ExecutionResult(Verdict(hit["verdict"]), hit["tests_passed"], hit["tests_total"], details)
+            with self._inflight_lock:
+                running = self._inflight.get(key)
+                if running is None:
+                    mine = self._inflight[key] = concurrent.futures.Future()
+                    break
+            running.result()  # an identical run: afterwards the cache has its result, unless not reusable
+        try:
             result = worker.run(job.task, job.code, job.language, limits)
-            if key and result.verdict not in (Verdict.SANDBOX_ERROR, Verdict.TIMEOUT):
+            if result.verdict not in (Verdict.SANDBOX_ERROR, Verdict.TIMEOUT):
                 self.cache.put("results", key, {"verdict": result.verdict.value, "tests_passed": result.tests_passed,
                                                 "tests_total": result.tests_total, "details": result.details})
+            return result
+        finally:
+            with self._inflight_lock:
+                self._inflight.pop(key, None)
+            mine.set_result(None)  # waiters now read the cache entry just written
+
+    def run_one(self, worker: Worker, job: ScoreJob) -> ScoredRow:
+        limits = self.limits_for(job.task)
+        result = self._execute(worker, job, limits)
         result.details["program"] = job.program
         result.details["language"] = job.language
         if self.settings.reward.efficiency_weight and result.verdict is Verdict.PASSED:
