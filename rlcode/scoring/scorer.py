@@ -10,6 +10,7 @@ compiled languages after their sandbox compile step, whose warnings are findings
 from __future__ import annotations
 
 import concurrent.futures
+import copy
 import dataclasses
 import threading
 import time
@@ -159,7 +160,8 @@ class Scorer:
         """Run the job, or reuse the result of an identical one (same task, program, language,
         limits and toolchain): from the result cache, or, while one is still running, by waiting
         for it. Identical candidates are common in RL batches (GRPO samples several completions
-        per prompt). Only with the cache on; timeouts and sandbox errors are never reused."""
+        per prompt). Only with the cache on. Timeouts are shared within a run but never stored
+        (they depend on the machine's load); sandbox errors are never reused."""
         if self.cache is None:
             return worker.run(job.task, job.code, job.language, limits)
         key = self._result_key(job, limits)
@@ -173,7 +175,11 @@ class Scorer:
                 if running is None:
                     mine = self._inflight[key] = concurrent.futures.Future()
                     break
-            running.result()  # an identical run: afterwards the cache has its result, unless not reusable
+            shared = running.result()  # an identical run, in flight: its result
+            if shared is not None and shared.verdict is not Verdict.SANDBOX_ERROR:
+                return ExecutionResult(shared.verdict, shared.tests_passed, shared.tests_total,
+                                       dict(copy.deepcopy(shared.details), cached=True))
+        result = None
         try:
             result = worker.run(job.task, job.code, job.language, limits)
             if result.verdict not in (Verdict.SANDBOX_ERROR, Verdict.TIMEOUT):
@@ -183,7 +189,7 @@ class Scorer:
         finally:
             with self._inflight_lock:
                 self._inflight.pop(key, None)
-            mine.set_result(None)  # waiters now read the cache entry just written
+            mine.set_result(copy.deepcopy(result))  # before the caller adds this row's own details
 
     def run_one(self, worker: Worker, job: ScoreJob) -> ScoredRow:
         limits = self.limits_for(job.task)
