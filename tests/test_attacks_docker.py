@@ -237,6 +237,29 @@ def test_signalling_the_runner_cannot_turn_a_failure_into_sandbox_error(docker_w
     assert run(docker_worker, HONEST).verdict is Verdict.PASSED
 
 
+@pytest.mark.parametrize("payload", ["deep", "garbage", "huge_header"])
+def test_forged_frames_on_the_control_socket_only_fail_the_candidate(docker_worker, payload):
+    """The candidate can write its own frames on the control socket it answers on. Whatever it
+    writes (nesting deep enough to break a JSON parser, bytes that are not JSON, a frame larger
+    than allowed) must fail it, never break the runner into a sandbox_error (which has no reward)."""
+    attack = f"""
+    import os, struct
+    def add(a, b):
+        fds = [int(fd) for fd in os.listdir('/proc/self/fd') if int(fd) > 2]
+        body = {{'deep': b'[' * 200000, 'garbage': b'\\xff\\xfe not json', 'huge_header': b''}}['{payload}']
+        head = struct.pack('>I', 0x7fffffff if '{payload}' == 'huge_header' else len(body))
+        for fd in fds:
+            try:
+                os.write(fd, head + body)
+            except OSError:
+                pass
+        return a + b
+    """
+    result = run(docker_worker, attack)
+    assert result.verdict in (Verdict.FAILED, Verdict.RUNTIME_ERROR), result.details
+    assert run(docker_worker, HONEST).verdict is Verdict.PASSED
+
+
 ZYGOTE_PIDS = """
     import os
     def zygotes():

@@ -31,7 +31,7 @@ import struct
 import sys
 import time
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_MESSAGE = 64 * 1024 * 1024
 MAX_DEPTH = 64
 _HEADER = struct.Struct(">I")
@@ -79,7 +79,7 @@ def frame(obj) -> bytes:
 def parse_body(body: bytes):
     try:
         return json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting a candidate can forge
         raise ProtocolError(f"bad frame: {exc}") from None
 
 
@@ -282,6 +282,7 @@ class Child:
         self.exit_status: int | None = None
         self.rusage = None
         self.wall = 0.0
+        self.ctl_buf = bytearray()  # control-socket bytes read ahead: one read can hold several frames
 
     # -- watching ------------------------------------------------------------------------------
     def _drain(self, fd: int, stop_when_empty: bool = False) -> bool:
@@ -303,11 +304,38 @@ class Child:
             self.kill("output")
         return True
 
-    def watch(self, until_ctl_message: bool):
+    def _buffered_frame(self) -> bytes | None:
+        buf = self.ctl_buf
+        if len(buf) < _HEADER.size:
+            return None
+        (size,) = _HEADER.unpack_from(buf)
+        if size > MAX_MESSAGE:
+            raise ProtocolError(f"frame of {size} bytes is over the limit")
+        if len(buf) < _HEADER.size + size:
+            return None
+        body = bytes(buf[_HEADER.size:_HEADER.size + size])
+        del buf[:_HEADER.size + size]
+        return body
+
+    def _ctl_lost(self) -> None:
+        self.ctl.close()
+        self.ctl = None
+        self.reap(block=True)
+
+    def watch(self, until_ctl_message: bool, raw: bool = False):
         """Pump output until the child sends on its control socket (or exits, or a limit hits).
 
-        Returns the decoded control message, or None if the child is gone."""
+        Returns the control message (decoded, or its raw JSON body with ``raw``), or None if the
+        child is gone or sent something that is not a frame."""
         while True:
+            if until_ctl_message and self.ctl is not None:
+                try:
+                    body = self._buffered_frame()
+                    if body is not None:
+                        return body if raw else parse_body(body)
+                except ProtocolError:
+                    self._ctl_lost()
+                    return None
             if self.exit_status is not None and not self.pipes:
                 return None
             fds = list(self.pipes)
@@ -334,12 +362,16 @@ class Child:
             for fd in ready:
                 if self.ctl is not None and fd == self.ctl.fileno():
                     try:
-                        return read_msg(fd)
-                    except (EOFError, ProtocolError, OSError):
-                        self.ctl.close()
-                        self.ctl = None
-                        self.reap(block=True)
+                        data = os.read(fd, 1 << 16)
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError:
+                        data = b""
+                    if not data:
+                        self._ctl_lost()
                         return None
+                    self.ctl_buf += data
+                    continue
                 self._drain(fd)
 
     def kill(self, reason: str | None = None) -> None:
@@ -844,6 +876,7 @@ class Runner:
     def op_py_batch(self, msg):
         """Load a module, make every call, end: one round trip for a whole candidate.
 
+        ``results`` holds each call's reply as the child wrote it (JSON text, not parsed here).
         Replies stop at the first call the child does not survive; the report says why."""
         loaded = self.op_py_load(msg)
         if loaded.get("status") != "ready":
@@ -854,10 +887,11 @@ class Runner:
         except OSError:
             calls = []
         for _ in calls:
-            reply = child.watch(until_ctl_message=True)
-            if reply is None or child.limit_hit:
+            body = child.watch(until_ctl_message=True, raw=True)
+            if body is None or child.limit_hit:
                 break
-            results.append(reply)
+            # Passed on unparsed: the host decodes each reply it uses (and refuses a malformed one).
+            results.append(body.decode("utf-8", "replace"))
         return {"ok": True, "status": "ready", "results": results, "report": self._end_child()}
 
     def op_end(self, msg):

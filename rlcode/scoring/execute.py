@@ -7,6 +7,7 @@ kinds: ``check`` (HumanEval layout), ``fn`` (``fn_tests``) and ``io`` (``io_test
 from __future__ import annotations
 
 import base64
+import json
 import time
 from typing import Any
 
@@ -144,7 +145,7 @@ class Executor:
         status = reply.get("status")
         if status == "ok":
             try:
-                return decode(reply["value"])
+                return decode(reply.get("value"))
             except (NotPlainData, ValueError, TypeError) as exc:
                 raise CandidateRaised(f"malformed return value: {exc}", unplain=True) from None
         if status == "unplain":
@@ -154,6 +155,17 @@ class Executor:
         if status == "exception":
             raise CandidateRaised(reply.get("error", "exception"))
         raise CandidateGone(reply.get("report") or report, "the candidate process ended during a call")
+
+    @staticmethod
+    def _reply(text: str) -> dict:
+        """One call's reply as the candidate process wrote it. It can write anything there."""
+        try:
+            reply = json.loads(text)
+        except (ValueError, RecursionError):
+            reply = None
+        if not isinstance(reply, dict):
+            raise CandidateRaised("the candidate process sent a malformed reply", unplain=True)
+        return reply
 
     @staticmethod
     def _encode_call(args: tuple, kwargs: dict) -> list:
@@ -195,7 +207,7 @@ class Executor:
             position[0] = i + 1
             if i >= len(results):
                 raise CandidateGone(report, "the candidate process ended during a call")
-            return self._interpret(results[i], report)
+            return self._interpret(self._reply(results[i]), report)
 
         return None, replay, report
 
