@@ -14,6 +14,7 @@ module decides what actually runs:
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 
@@ -38,12 +39,18 @@ class Program:
     extracted: bool  # fences or prose were removed
 
 
+@functools.lru_cache(maxsize=4096)
+def _definition(name: str, python: bool) -> re.Pattern:
+    """Compiled once per entry point: ``re``'s own cache holds 512 patterns, fewer than a task set."""
+    if python:
+        return re.compile(rf"^(?:async\s+)?def\s+{re.escape(name)}\s*\(", re.M)
+    return re.compile(rf"\b{re.escape(name)}\s*\(")
+
+
 def _defines(code: str, name: str | None, language: str) -> bool:
     if not name:
         return False
-    if language == "python":
-        return re.search(rf"^(?:async\s+)?def\s+{re.escape(name)}\s*\(", code, re.M) is not None
-    return re.search(rf"\b{re.escape(name)}\s*\(", code) is not None
+    return _definition(name, language == "python").search(code) is not None
 
 
 def fenced_blocks(text: str, language: str) -> list[str]:
