@@ -410,6 +410,61 @@ def test_containers_are_removed_on_close(docker_backend):
     assert not client.containers.list(all=True, filters={"name": name})
 
 
+def test_frames_bypass_the_daemon_on_a_socket_only_the_runner_holds(docker_worker):
+    """The direct channel: a read-only bind mount whose socket file is gone before any candidate
+    runs, so a candidate finds nothing there to connect to."""
+    probe = """
+        import os
+        def add(a, b):
+            return a + b if os.listdir('/run/rlcode') == [] else os.listdir('/run/rlcode')
+    """
+    assert run(docker_worker, probe).verdict is Verdict.PASSED
+    session = next(iter(docker_worker._sessions.values())).session
+    assert session.channel == "socket"
+    mount = [m for m in session.container.attrs["Mounts"] if m["Destination"] == "/run/rlcode"][0]
+    assert mount["RW"] is False
+
+
+def test_channel_falls_back_to_the_attach_stream(docker_backend, monkeypatch):
+    """Where the runner cannot reach the socket (a remote daemon, a security module), both ends
+    use the attach stream, and candidates are scored the same."""
+    import rlcode.sandbox.docker as docker_mod
+    from rlcode.scoring.pool import Worker
+
+    monkeypatch.setattr(docker_mod, "RUNNER_CHANNEL", "/nonexistent/chan")
+    worker = Worker(docker_backend, retries=0)
+    try:
+        assert run(worker, HONEST).verdict is Verdict.PASSED
+        assert run(worker, "def add(a, b):\n    return a - b\n").verdict is Verdict.FAILED
+        assert next(iter(worker._sessions.values())).session.channel == "stdio"
+    finally:
+        worker.close()
+
+
+def test_a_stranger_connecting_first_is_not_taken_for_the_runner():
+    """Anyone on the host may find the listening socket: its peer must be the container's PID 1."""
+    import socket
+
+    from rlcode.sandbox.docker import DockerSession
+
+    class Container:  # only what the check reads: the container's init pid, as docker inspect gives it
+        attrs = {"State": {"Pid": os.getpid() + 1}}
+
+        def reload(self):
+            pass
+
+    session = DockerSession.__new__(DockerSession)
+    session.container = Container()
+    ours, theirs = socket.socketpair()
+    try:
+        assert session._peer_is_runner(ours) is False  # the peer is this test process
+        Container.attrs["State"]["Pid"] = os.getpid()
+        assert session._peer_is_runner(ours) is True
+    finally:
+        ours.close()
+        theirs.close()
+
+
 def test_container_is_hardened(docker_worker):
     run(docker_worker, HONEST)
     attrs = next(iter(docker_worker._sessions.values())).session.container.attrs

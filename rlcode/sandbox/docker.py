@@ -1,15 +1,25 @@
 """The Docker backend: one warm, hardened container per worker and language.
 
-The container's PID 1 is the runner; the host talks to it through the attach stream (stdin in,
-multiplexed stdout/stderr out). Containers carry labels so ``rlcode sandbox prune`` can find
-ones a killed run left behind.
+The container's PID 1 is the runner. The host talks to it over a Unix socket: the host listens
+in a fresh directory bind-mounted read-only into the container, the runner connects at start, the
+host checks that the peer is the container's own PID 1 (SO_PEERCRED) and removes the socket file
+before any candidate runs. Frames then pass between the two processes directly instead of
+through the Docker daemon and its shim. Where the runner cannot connect (a remote daemon, a
+security module refusing the mount), both ends use the attach stream instead (stdin in,
+multiplexed stdout/stderr out); the runner says which in its first frame. Containers carry
+labels so ``rlcode sandbox prune`` can find ones a killed run left behind.
 """
 
 from __future__ import annotations
 
 import os
+import select
+import shutil
+import socket
 import struct
+import tempfile
 import threading
+import time
 import uuid
 
 from rlcode.errors import SandboxUnavailable
@@ -20,6 +30,8 @@ from rlcode.sandbox.images import ensure_image
 LABEL = "rlcode.sandbox"
 OWNER_LABEL = "rlcode.owner"
 SANDBOX_UID = "10001:10001"
+CHANNEL_DIR = "/run/rlcode"  # where the host's channel directory appears in the container
+RUNNER_CHANNEL = f"{CHANNEL_DIR}/chan"  # the socket the runner connects to
 
 
 def docker_client(timeout: int = 120):
@@ -38,12 +50,34 @@ def docker_client(timeout: int = 120):
 class DockerSession(FramedSession):
     def __init__(self, client, image: str, language: str, container_memory_mb: int, pids: int, cpus: float,
                  tmpfs_mb: int):
+        from docker.types import Mount
+
         super().__init__()
         self.language = language
         self.stderr_tail = bytearray()
+        self.direct: socket.socket | None = None
+        self.sock = self.container = None
+        self._chan_dir = tempfile.mkdtemp(prefix="rlcode-chan-")
+        os.chmod(self._chan_dir, 0o755)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        chan = os.path.join(self._chan_dir, "chan")
+        listener.bind(chan)
+        os.chmod(chan, 0o666)  # the runner's uid must be able to connect
+        listener.listen(1)
+        try:
+            self._create(client, image, language, container_memory_mb, pids, cpus, tmpfs_mb, Mount)
+            self._connect(listener, chan)
+        except BaseException:
+            listener.close()
+            self.close()
+            raise
+        listener.close()
+
+    def _create(self, client, image, language, container_memory_mb, pids, cpus, tmpfs_mb, Mount) -> None:
         self.container = client.containers.create(
             image,
-            command=["/tmp", "--wipe-shm"],
+            command=["/tmp", "--wipe-shm", f"--channel={RUNNER_CHANNEL}"],
+            mounts=[Mount(target=CHANNEL_DIR, source=self._chan_dir, type="bind", read_only=True)],
             name=f"rlcode-{language}-{uuid.uuid4().hex[:10]}",
             stdin_open=True,
             network_mode="none",
@@ -63,21 +97,76 @@ class DockerSession(FramedSession):
             hostname="sandbox",
             init=False,
         )
-        try:
-            sock = self.container.attach_socket(params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
-            self.sock = getattr(sock, "_sock", sock)
-            self._sockio = sock
-            self.container.start()
-            self._raw = bytearray()
-            self.info = self.request({"op": "ping"}, timeout=30)
-        except BaseException:
-            self.close()
-            raise
+        sock = self.container.attach_socket(params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+        self.sock = getattr(sock, "_sock", sock)
+        self._sockio = sock
+        self._raw = bytearray()
+        self.container.start()
+
+    def _connect(self, listener: socket.socket, chan: str) -> None:
+        """Take the runner's connection if it makes one; either way read its first frame."""
+        deadline = time.monotonic() + 30
+        while self.direct is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([listener, self.sock], [], [], max(0.0, deadline - time.monotonic()))
+            if listener in ready:
+                conn, _ = listener.accept()
+                if self._peer_is_runner(conn):
+                    self.direct = conn
+                else:  # anyone else on this machine who found the socket first
+                    conn.close()
+            elif self.sock in ready:
+                break  # the runner fell back to its stdout
+        os.unlink(chan)
+        hello = self._read_frame(deadline)
+        if not isinstance(hello, dict) or not hello.get("hello"):
+            raise SandboxFailure(f"the sandbox runner did not say hello: {str(hello)[:200]}")
+        self.channel = hello.get("channel")
+        self.info = self.request({"op": "ping"}, timeout=30)
+
+    def _peer_is_runner(self, conn: socket.socket) -> bool:
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        pid = struct.unpack("3i", creds)[0]
+        self.container.reload()
+        return pid == self.container.attrs["State"]["Pid"]
+
+    def _read_frame(self, deadline: float):
+        from rlcode.sandbox import runner as proto
+
+        (size,) = struct.unpack(">I", self._take(4, deadline))
+        if size > proto.MAX_MESSAGE:
+            raise SandboxFailure(f"runner sent a {size}-byte frame")
+        return proto.parse_body(self._take(size, deadline))
 
     def _send(self, data: bytes) -> None:
-        self.sock.sendall(data)
+        (self.direct or self.sock).sendall(data)
 
     def _recv(self, deadline: float) -> bytes:
+        if self.direct is None:
+            return self._recv_attached(deadline)
+        wait_readable(self.direct, deadline, "the sandbox container")
+        data = self.direct.recv(1 << 20)
+        if not data:
+            self._collect_stderr()
+            raise SandboxFailure(f"the sandbox container closed its channel "
+                                 f"({self.stderr_tail[-300:].decode(errors='replace')})")
+        return data
+
+    def _collect_stderr(self) -> None:
+        """What the runner printed before it died (its stderr comes over the attach stream)."""
+        try:
+            while select.select([self.sock], [], [], 0.2)[0]:
+                data = self.sock.recv(1 << 16)
+                if not data:
+                    break
+                self._raw.extend(data)
+            while len(self._raw) >= 8:
+                size = struct.unpack(">I", self._raw[4:8])[0]
+                self.stderr_tail.extend(self._raw[8:8 + size])
+                del self._raw[:8 + size]
+        except (OSError, ValueError):
+            pass
+
+    def _recv_attached(self, deadline: float) -> bytes:
         """Demultiplex Docker's stream frames: 8-byte header (stream, 0, 0, 0, size)."""
         while True:
             while len(self._raw) >= 8:
@@ -100,14 +189,18 @@ class DockerSession(FramedSession):
 
     def close(self) -> None:
         self.broken = True
+        for sock in (self.direct, self.sock):
+            try:
+                if sock is not None:
+                    sock.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
         try:
-            self.sock.close()
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
-        try:
-            self.container.remove(force=True)
+            if self.container is not None:
+                self.container.remove(force=True)
         except Exception:  # noqa: BLE001
             pass
+        shutil.rmtree(self._chan_dir, ignore_errors=True)
 
 
 class DockerBackend:

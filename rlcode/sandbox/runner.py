@@ -1044,8 +1044,20 @@ def _preload() -> None:
             pass
 
 
+def _connect(path: str) -> int | None:
+    """A connected Unix socket to the host (a direct channel, past the Docker daemon), or None."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError:
+        sock.close()
+        return None
+    return sock.detach()
+
+
 def main(argv: list[str]) -> int:
     args = [a for a in argv[1:] if not a.startswith("--")]
+    channel = next((a.split("=", 1)[1] for a in argv if a.startswith("--channel=")), None)
     workdir = os.path.realpath(args[0] if args else "/tmp")
     os.makedirs(workdir, exist_ok=True)
     _undumpable()
@@ -1055,7 +1067,10 @@ def main(argv: list[str]) -> int:
     _preload()
     # Move the channel off fds 0/1 so no child inherits it by accident.
     inp, out = os.dup(0), os.dup(1)
-    for fd in (inp, out):
+    direct = _connect(channel) if channel else None
+    if direct is not None:  # frames go over the socket; stdin/stdout stay with the daemon, unused
+        inp = out = direct
+    for fd in {inp, out}:
         os.set_inheritable(fd, False)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
@@ -1066,6 +1081,8 @@ def main(argv: list[str]) -> int:
     for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
     try:
+        if channel:  # the runner speaks first, on whichever channel it got: the host waits on both
+            write_msg(out, {"ok": True, "hello": PROTOCOL_VERSION, "channel": "socket" if direct is not None else "stdio"})
         return Runner(inp, out, workdir, pid1=os.getpid() == 1, wipe_shm="--wipe-shm" in argv).serve()
     except (EOFError, OSError) as exc:
         if getattr(exc, "errno", None) not in (None, errno.EPIPE):
