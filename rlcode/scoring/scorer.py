@@ -44,6 +44,7 @@ class ScoreJob:
     code: str = ""
     program: dict = field(default_factory=dict)
     static: object | None = None  # an AnalysisResult, when analysed up front
+    result_key: str | None = None  # the result cache's key, once computed
 
 
 def program_for(task: Task, cand: Candidate) -> tuple[str, str, dict]:
@@ -164,7 +165,7 @@ class Scorer:
         (they depend on the machine's load); sandbox errors are never reused."""
         if self.cache is None:
             return worker.run(job.task, job.code, job.language, limits)
-        key = self._result_key(job, limits)
+        key = job.result_key or self._result_key(job, limits)
         while True:
             hit = self.cache.get("results", key)
             if hit is not None:
@@ -192,8 +193,10 @@ class Scorer:
             mine.set_result(copy.deepcopy(result))  # before the caller adds this row's own details
 
     def run_one(self, worker: Worker, job: ScoreJob) -> ScoredRow:
-        limits = self.limits_for(job.task)
-        result = self._execute(worker, job, limits)
+        return self._row(worker, job, self._execute(worker, job, self.limits_for(job.task)))
+
+    def _row(self, worker: Worker | None, job: ScoreJob, result: ExecutionResult) -> ScoredRow:
+        """The scored row: execution details, static analysis, reward."""
         result.details["program"] = job.program
         result.details["language"] = job.language
         if self.settings.reward.efficiency_weight and result.verdict is Verdict.PASSED:
@@ -213,6 +216,8 @@ class Scorer:
         if not task.canonical_solution:
             return
         if task.task_id not in self._baselines:
+            if worker is None:  # a twin's row: its first computed the baseline (same task)
+                return
             cand = Candidate(task.task_id, "canonical", {}, completion=task.canonical_solution)
             _, code, _ = program_for(task, cand)
             base = worker.run(task, code, task.language, self.limits_for(task))
@@ -226,13 +231,50 @@ class Scorer:
 
     def imap(self, jobs: list[ScoreJob]) -> Iterator[tuple[ScoreJob, ScoredRow]]:
         """Results as they finish. Jobs are handed out grouped by language, so a mixed batch keeps
-        each worker on one warm container at a time instead of switching per candidate."""
-        return self.pool.imap(_grouped(jobs), self.run_one)
+        each worker on one warm container at a time instead of switching per candidate. With the
+        cache on, only the first of identical jobs runs; its twins' rows follow its own."""
+        firsts, twins = self._twins(jobs)
+        again = []
+        for job, row in self.pool.imap(_grouped(firsts), self.run_one):
+            yield job, row
+            for twin in twins.get(id(job), ()):
+                twin_row = self._twin_row(twin, row)
+                if twin_row is None:
+                    again.append(twin)
+                else:
+                    yield twin, twin_row
+        if again:  # the first hit a sandbox error: its twins run for themselves
+            yield from self.pool.imap(_grouped(again), self.run_one)
 
     def map(self, jobs: list[ScoreJob]) -> list[ScoredRow]:
-        ordered = _grouped(jobs)
-        rows = dict(zip(map(id, ordered), self.pool.map(ordered, self.run_one)))
+        rows = {id(job): row for job, row in self.imap(jobs)}
         return [rows[id(job)] for job in jobs]
+
+    def _twins(self, jobs: list[ScoreJob]) -> tuple[list[ScoreJob], dict[int, list[ScoreJob]]]:
+        """The first of each set of identical jobs (same result key), and the others by their
+        first's id. Grouping before the pool sees them keeps every worker thread busy; the
+        in-flight sharing in ``_execute`` covers identical jobs from separate calls."""
+        if self.cache is None:
+            return jobs, {}
+        firsts, twins, seen = [], {}, {}
+        for job in jobs:
+            job.result_key = self._result_key(job, self.limits_for(job.task))
+            first = seen.setdefault(job.result_key, job)
+            if first is job:
+                firsts.append(job)
+            else:
+                twins.setdefault(id(first), []).append(job)
+        return firsts, twins
+
+    def _twin_row(self, job: ScoreJob, first: ScoredRow) -> ScoredRow | None:
+        shared = first.result
+        if shared.verdict is Verdict.SANDBOX_ERROR:
+            return None
+        details = copy.deepcopy(shared.details)
+        for own in ("program", "language", "static", "efficiency"):
+            details.pop(own, None)
+        details["cached"] = True
+        return self._row(None, job, ExecutionResult(shared.verdict, shared.tests_passed, shared.tests_total, details))
 
 
 def _grouped(jobs: list[ScoreJob]) -> list[ScoreJob]:
