@@ -37,6 +37,7 @@ test-fast: images
 
 bench: images
 	$(BIN)/python benchmarks/bench_humaneval.py
+	$(BIN)/python benchmarks/bench_cpu_split.py
 	$(BIN)/python benchmarks/bench_analysis.py
 
 lint: setup
