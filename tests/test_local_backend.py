@@ -67,3 +67,29 @@ def test_runner_dies_with_the_scorer(tmp_path):
             break
         time.sleep(0.1)
     assert workdir not in ps
+
+
+def test_without_clone_the_runner_forks_candidates_itself(local_backend, monkeypatch):
+    """Where clone(CLONE_PARENT) is refused (another seccomp profile, another architecture) the
+    runner forks each candidate itself: same verdicts, same clean-up, no zygote."""
+    import rlcode.sandbox.local as local
+    from rlcode.scoring.pool import Worker
+
+    monkeypatch.setattr(local, "RUNNER_FLAGS", ("--no-zygote",))
+    worker = Worker(local_backend, retries=0)
+    try:
+        assert run(worker, HONEST).verdict is Verdict.PASSED
+        assert run(worker, "def add(a, b):\n    return a - b\n").verdict is Verdict.FAILED
+        code, allowed = LIMIT_CASES["infinite_loop"]
+        assert run(worker, code).verdict in allowed
+        if not namespaces_available():
+            return  # without a PID namespace /proc shows the host's processes, other sandboxes' zygotes too
+        probe = """
+            import os
+            def add(a, b):
+                names = [open(f'/proc/{p}/comm').read() for p in os.listdir('/proc') if p.isdigit()]
+                return a + b if 'rlcode-zygote\\n' not in names else names
+        """
+        assert run(worker, probe).verdict is Verdict.PASSED
+    finally:
+        worker.close()

@@ -21,6 +21,7 @@ import warnings
 from rlcode.sandbox import runner as runner_module
 from rlcode.sandbox.base import BACKENDS, Check, FramedSession, SandboxFailure, read_some
 
+RUNNER_FLAGS: tuple[str, ...] = ()  # extra runner flags (tests: --no-zygote)
 UNSHARE = ("unshare", "--fork", "--pid", "--mount-proc", "--net", "--ipc", "--kill-child")
 
 
@@ -53,7 +54,7 @@ class LocalSession(FramedSession):
         self.workdir = tempfile.mkdtemp(prefix="rlcode-local-")
         if os.getuid() == 0:
             os.chown(self.workdir, 65534, 65534)
-        argv = [sys.executable, "-I", "-B", runner_module.__file__, self.workdir]
+        argv = [sys.executable, "-I", "-B", runner_module.__file__, self.workdir, *RUNNER_FLAGS]
         if use_namespaces:
             argv = [*UNSHARE, *argv]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,

@@ -709,7 +709,7 @@ _PID = struct.Struct(">i")
 
 
 class Runner:
-    def __init__(self, inp: int, out: int, workdir: str, pid1: bool, wipe_shm: bool = False):
+    def __init__(self, inp: int, out: int, workdir: str, pid1: bool, wipe_shm: bool = False, zygote: bool = True):
         self.inp, self.out = inp, out
         self.wipe_shm = wipe_shm
         self.workdir = workdir
@@ -722,6 +722,8 @@ class Runner:
         self.want_spare = False
         self.devnull = os.open(os.devnull, os.O_RDONLY)
         self.zygote = Zygote(self._child_main, lambda: _prepare_process(self.workdir, self.drop_to))
+        if not zygote:  # --no-zygote: the runner forks candidates itself (what happens without clone)
+            self.zygote.clone = None
 
     # -- spawning ------------------------------------------------------------------------------
     def _spawn(self, limits: dict | None, target, stdin_data: bytes = b"", with_ctl: bool = False,
@@ -1083,7 +1085,8 @@ def main(argv: list[str]) -> int:
     try:
         if channel:  # the runner speaks first, on whichever channel it got: the host waits on both
             write_msg(out, {"ok": True, "hello": PROTOCOL_VERSION, "channel": "socket" if direct is not None else "stdio"})
-        return Runner(inp, out, workdir, pid1=os.getpid() == 1, wipe_shm="--wipe-shm" in argv).serve()
+        return Runner(inp, out, workdir, pid1=os.getpid() == 1, wipe_shm="--wipe-shm" in argv,
+                      zygote="--no-zygote" not in argv).serve()
     except (EOFError, OSError) as exc:
         if getattr(exc, "errno", None) not in (None, errno.EPIPE):
             raise
