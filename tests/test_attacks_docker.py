@@ -206,6 +206,16 @@ def test_compile_warnings_reach_the_candidates_stderr(docker_worker):
     assert "SyntaxWarning" in result.details.get("stderr", ""), result.details
 
 
+@pytest.mark.parametrize("bomb", ["x = " + "1+" * 100000 + "1", "x = " + "-" * 100000 + "1",
+                                  "x = " + "(" * 5000 + ")" * 5000, "x = a" + ".b" * 60000])
+def test_compile_bombs_are_compile_errors_not_sandbox_errors(docker_worker, bomb):
+    """The runner compiles Python candidates itself: pathological nesting must end as the
+    candidate's compile_error (CPython raises), and the runner must go on serving."""
+    result = run(docker_worker, bomb + "\ndef add(a, b):\n    return a + b\n")
+    assert result.verdict is Verdict.COMPILE_ERROR, result.details
+    assert run(docker_worker, HONEST).verdict is Verdict.PASSED
+
+
 def test_large_candidates_compile_in_their_own_process(docker_worker):
     from rlcode.sandbox.runner import COMPILE_IN_RUNNER_MAX
 
