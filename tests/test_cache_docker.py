@@ -96,3 +96,23 @@ def test_candidate_in_a_language_the_task_cannot_take_is_an_input_error(tmp_path
     with pytest.raises(InputError, match=r"c.jsonl:1: language: task 'add' is checked by Python"):
         score_file(cands, str(tasks), tmp_path / "out.jsonl", load_settings())
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_prune_removes_channel_directories_of_dead_runs():
+    """A scorer killed with -9 leaves its (empty) channel directories in the temp dir."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from rlcode.sandbox.docker import CHANNEL_PREFIX
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = Path(tempfile.mkdtemp(prefix=f"{CHANNEL_PREFIX}{dead.pid}-"))
+    mine = Path(tempfile.mkdtemp(prefix=f"{CHANNEL_PREFIX}{__import__('os').getpid()}-"))
+    try:
+        result = CliRunner().invoke(app, ["sandbox", "prune"])
+        assert result.exit_code == 0, result.stdout
+        assert not stale.exists() and mine.exists()
+    finally:
+        mine.rmdir()

@@ -85,8 +85,11 @@ def doctor(backend: str = typer.Option("docker", "--backend", help="docker or lo
 @app.command()
 def prune(images: bool = typer.Option(False, "--images", help="also remove outdated sandbox images"),
           cache: bool = typer.Option(False, "--cache", help="also clear the result and artifact caches")) -> None:
-    """Remove containers left by rlcode runs that died, and (with --images) outdated images."""
-    from rlcode.sandbox.docker import docker_client, stale_containers
+    """Remove containers (and their channel directories) left by rlcode runs that died, and (with
+    --images) outdated images."""
+    import shutil
+
+    from rlcode.sandbox.docker import docker_client, stale_channel_dirs, stale_containers
     from rlcode.sandbox.images import IMAGE_PREFIX, image_tag
 
     if cache:
@@ -105,6 +108,11 @@ def prune(images: bool = typer.Option(False, "--images", help="also remove outda
         c.remove(force=True)
         removed += 1
     console.out.print(f"removed {removed} stale container(s)")
+    dirs = stale_channel_dirs()
+    for path in dirs:
+        shutil.rmtree(path, ignore_errors=True)
+    if dirs:
+        console.out.print(f"removed {len(dirs)} stale channel director{'y' if len(dirs) == 1 else 'ies'}")
     if images:
         current = {image_tag(get_language(n)) for n in LANGUAGES.names()}
         gone = 0

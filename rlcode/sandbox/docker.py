@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from rlcode.errors import SandboxUnavailable
 from rlcode.languages import get_language
@@ -32,6 +33,7 @@ OWNER_LABEL = "rlcode.owner"
 SANDBOX_UID = "10001:10001"
 CHANNEL_DIR = "/run/rlcode"  # where the host's channel directory appears in the container
 RUNNER_CHANNEL = f"{CHANNEL_DIR}/chan"  # the socket the runner connects to
+CHANNEL_PREFIX = "rlcode-chan-"  # host-side channel directories: rlcode-chan-<owner pid>-<random>
 
 
 def docker_client(timeout: int = 120):
@@ -57,7 +59,7 @@ class DockerSession(FramedSession):
         self.stderr_tail = bytearray()
         self.direct: socket.socket | None = None
         self.sock = self.container = None
-        self._chan_dir = tempfile.mkdtemp(prefix="rlcode-chan-")
+        self._chan_dir = tempfile.mkdtemp(prefix=f"{CHANNEL_PREFIX}{os.getpid()}-")
         os.chmod(self._chan_dir, 0o755)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         chan = os.path.join(self._chan_dir, "chan")
@@ -273,6 +275,16 @@ def stale_containers(client) -> list:
     return out
 
 
+def stale_channel_dirs() -> list[Path]:
+    """Channel directories left in the temp dir by rlcode processes that are gone (a killed run)."""
+    out = []
+    for path in Path(tempfile.gettempdir()).glob(f"{CHANNEL_PREFIX}*-*"):
+        owner = path.name[len(CHANNEL_PREFIX):].split("-", 1)[0]
+        if path.is_dir() and owner.isdigit() and not _pid_alive(int(owner)):
+            out.append(path)
+    return out
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -285,4 +297,4 @@ def _pid_alive(pid: int) -> bool:
 
 BACKENDS.register("docker", DockerBackend)
 
-__all__ = ["DockerBackend", "DockerSession", "docker_client", "stale_containers"]
+__all__ = ["DockerBackend", "DockerSession", "docker_client", "stale_channel_dirs", "stale_containers"]
