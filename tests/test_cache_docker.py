@@ -116,3 +116,36 @@ def test_prune_removes_channel_directories_of_dead_runs():
         assert not stale.exists() and mine.exists()
     finally:
         mine.rmdir()
+
+
+def test_judges_are_kept_for_the_next_run(tmp_path, monkeypatch):
+    """A CI job scores each checkpoint on the same tasks: the compiled, recorded checks come from
+    the cache, so a later run builds none (its candidates are new: their results still run)."""
+    from rlcode.judge import check
+
+    check._JUDGES.clear()  # as in a fresh process
+    first = run(tmp_path, "a", [{"task_id": "add", "completion": "    return a + b\n"}])
+    assert first[0]["verdict"] == "passed"
+    check._JUDGES.clear()
+
+    def refuse(self, task):
+        raise AssertionError("the judge was built again")
+
+    monkeypatch.setattr(check.CheckJudge, "_build", refuse)
+    again = run(tmp_path, "b", [{"task_id": "add", "completion": "    return b + a\n"},
+                                {"task_id": "add", "completion": "    return a - b\n"}])
+    assert [r["verdict"] for r in again] == ["passed", "failed"]
+    assert not any(r["details"].get("cached") for r in again)
+
+
+def test_a_damaged_stored_judge_is_rebuilt():
+    from rlcode.judge.check import CheckJudge
+    from tests.conftest import make_task
+
+    task = make_task(ADD_TEST)
+    judge = CheckJudge(task)
+    copy = CheckJudge.loads(task, judge.dumps())
+    assert copy is not None and copy.total == judge.total and copy.record().keys == judge.record().keys
+    outcome = copy.run(lambda args, kwargs: sum(args))
+    assert outcome.passed == outcome.total == judge.total
+    assert CheckJudge.loads(task, b"not a judge") is None

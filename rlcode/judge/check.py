@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
+import marshal
 import random
+import sys
 import threading
 import types
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from rlcode.cache import cache_key
 from rlcode.records import Task
 from rlcode.sandbox.runner import NotPlainData, encode
 
@@ -160,13 +165,19 @@ class _NeutraliseAsserts(ast.NodeTransformer):
         return out
 
 
-def judge_for(task: Task) -> "CheckJudge":
+def judge_for(task: Task, store=None) -> "CheckJudge":
     """The task's judge, built once per process and shared by every worker (building one parses
-    and compiles the tests twice; recording runs the check once)."""
+    and compiles the tests twice; recording runs the check once). With ``store`` (the on-disk
+    cache), a judge an earlier run built is loaded instead, and a new one is kept there."""
     key = (task.task_id, task.prompt, task.test, task.entry_point)
     judge = _JUDGES.get(key)
     if judge is None:
-        judge = CheckJudge(task)
+        judge = _load_judge(task, store) if store is not None else None
+        if judge is None:
+            judge = CheckJudge(task)
+            if store is not None:
+                judge.record()
+                store.put_bytes("judges", _store_key(task), judge.dumps())
         with _AST_LOCK:
             if len(_JUDGES) >= 4096:
                 _JUDGES.pop(next(iter(_JUDGES)))
@@ -174,8 +185,41 @@ def judge_for(task: Task) -> "CheckJudge":
     return judge
 
 
+# What a stored judge depends on besides its task: this interpreter (code objects and marshal are
+# version-specific) and this module's source (how tests are rewritten and recorded).
+_JUDGE_FORMAT = (sys.version, hashlib.sha256(Path(__file__).read_bytes()).hexdigest())
+
+
+def _store_key(task: Task) -> str:
+    return cache_key("judge", _JUDGE_FORMAT, task.task_id, task.prompt, task.test, task.entry_point)
+
+
+def _load_judge(task: Task, store) -> "CheckJudge | None":
+    data = store.get_bytes("judges", _store_key(task))
+    return CheckJudge.loads(task, data) if data is not None else None
+
+
 class CheckJudge:
     """Compiled once per task; ``run`` once per candidate."""
+
+    def dumps(self) -> bytes:
+        """The compiled judge and its recorded calls, for the on-disk cache (``loads``)."""
+        plan = self.record()
+        return marshal.dumps((self.entry_point, self.prompt_code, self.test_code, self.record_code, self.asserts,
+                              None if plan is None else (plan.calls, plan.encoded, plan.keys)))
+
+    @classmethod
+    def loads(cls, task: Task, data: bytes) -> "CheckJudge | None":
+        """A judge ``dumps`` wrote for this task; None for anything else (it is then rebuilt)."""
+        try:
+            entry_point, prompt_code, test_code, record_code, asserts, plan = marshal.loads(data)
+        except (ValueError, EOFError, TypeError):
+            return None
+        judge = cls.__new__(cls)
+        judge.task, judge.entry_point, judge.asserts = task, entry_point, asserts
+        judge.prompt_code, judge.test_code, judge.record_code = prompt_code, test_code, record_code
+        judge._recorded = CallPlan(*plan) if plan is not None else None
+        return judge
 
     def __init__(self, task: Task):
         with _AST_LOCK:  # CPython 3.11's ast can fail under concurrent parsing (python/cpython#106905)

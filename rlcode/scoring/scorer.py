@@ -123,7 +123,7 @@ class Scorer:
                 checked.add((task.task_id, language))
             jobs.append(ScoreJob(index, task, cand, language, code, info))
         for task in {id(j.task): j.task for j in jobs if j.task.kind == "check"}.values():
-            judge_for(task).record()  # built once per process; here rather than on the first job's clock
+            judge_for(task, self.cache).record()  # once per process (or loaded), not on the first job's clock
         if self.settings.analysis.enabled:
             self._analyze([j for j in jobs if j.language == "python"], batch=True)
         return jobs
