@@ -35,8 +35,8 @@ class SandboxSettings(BaseModel):
     tmpfs_mb: int = Field(64, ge=8, description="size of the container's writable /tmp")
     retries: int = Field(2, ge=0, le=10, description="retries after an infrastructure failure before sandbox_error")
     cache: bool = Field(True, description="serve identical (code, tests, limits, toolchain) results and compiled "
-                                          "artifacts from the on-disk cache, and run identical candidates of one "
-                                          "run once; off: every candidate runs")
+                                          "artifacts from the on-disk cache, keep compiled HumanEval checks there, "
+                                          "and run identical candidates of one run once; off: every candidate runs")
     cache_path: str | None = Field(None, description="the cache file; default ~/.cache/rlcode/cache.sqlite")
     cache_max_mb: int = Field(2048, ge=1, description="cache size bound; least recently used entries go first")
 
