@@ -224,6 +224,9 @@ def test_large_candidates_compile_in_their_own_process(docker_worker):
     broken = run(docker_worker, padding + "def add(a, b):\n    return a +\n")
     assert broken.verdict is Verdict.COMPILE_ERROR
     assert "SyntaxError" in broken.details["error"]
+    assert "cpu_s" in broken.details  # a process compiled it, and its usage is reported
+    small = run(docker_worker, "def add(a, b):\n    return a +\n")
+    assert small.verdict is Verdict.COMPILE_ERROR and "cpu_s" not in small.details  # the runner did: no process
 
 
 def test_stdin_read_does_not_hang(docker_worker):

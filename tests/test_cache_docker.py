@@ -37,7 +37,7 @@ def test_identical_work_is_served_from_the_cache(tmp_path):
 
 def test_identical_candidates_in_one_run_execute_once(tmp_path):
     """GRPO samples several completions per prompt and many are identical: with the cache on, one
-    of them runs and the others wait for its result, even when they are in flight together."""
+    of them runs and the others' rows are made from its result."""
     same = {"task_id": "add", "completion": "    return a + b\n"}
     rows = [dict(same, candidate_id=str(i)) for i in range(8)]
     rows += [{"task_id": "add", "candidate_id": f"t{i}", "completion": "    while True: pass\n"} for i in range(2)]
@@ -45,7 +45,7 @@ def test_identical_candidates_in_one_run_execute_once(tmp_path):
     cached = [bool(r["details"].get("cached")) for r in out]
     assert cached[:8].count(False) == 1 and cached[:8].count(True) == 7, cached
     assert {r["verdict"] for r in out[:8]} == {"passed"} and len({r["reward"] for r in out[:8]}) == 1
-    # A timeout is shared by an identical candidate in flight, but never stored for a later run.
+    # A timeout is shared with an identical candidate of the same run, but never stored for a later one.
     assert [r["verdict"] for r in out[8:]] == ["timeout", "timeout"] and sorted(cached[8:]) == [False, True]
     assert not run(tmp_path, "c", rows[8:9])[0]["details"].get("cached")
     off = run(tmp_path, "b", rows[:3], cache=False, workers=2)

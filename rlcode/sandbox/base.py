@@ -8,6 +8,7 @@ stops answering) raises ``SandboxFailure`` so the caller can replace the session
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
@@ -85,22 +86,33 @@ class FramedSession:
         with self.txn:
             return self._request(msg, timeout)
 
-    def _request(self, msg: dict, timeout: float) -> dict:
-        if self.broken:
-            raise SandboxFailure("session is broken")
-        deadline = time.monotonic() + timeout
+    @contextlib.contextmanager
+    def _channel(self):
+        """Any failure on the channel breaks the session and is a SandboxFailure."""
         try:
-            self._send(proto.frame(msg))
-            (size,) = struct.unpack(">I", self._take(4, deadline))
-            if size > proto.MAX_MESSAGE:
-                raise SandboxFailure(f"runner sent a {size}-byte frame")
-            reply = proto.parse_body(self._take(size, deadline))
+            yield
         except (OSError, EOFError, proto.ProtocolError) as exc:
             self.broken = True
             raise SandboxFailure(f"runner channel failed: {exc}") from exc
         except SandboxFailure:
             self.broken = True
             raise
+
+    def _receive(self, deadline: float):
+        """The runner's next frame, decoded."""
+        with self._channel():
+            (size,) = struct.unpack(">I", self._take(4, deadline))
+            if size > proto.MAX_MESSAGE:
+                raise SandboxFailure(f"runner sent a {size}-byte frame")
+            return proto.parse_body(self._take(size, deadline))
+
+    def _request(self, msg: dict, timeout: float) -> dict:
+        if self.broken:
+            raise SandboxFailure("session is broken")
+        deadline = time.monotonic() + timeout
+        with self._channel():
+            self._send(proto.frame(msg))
+        reply = self._receive(deadline)
         self.requests += 1
         if not isinstance(reply, dict) or not reply.get("ok"):
             raise SandboxFailure(f"runner refused {msg.get('op')}: {reply.get('error') if isinstance(reply, dict) else reply}")

@@ -119,7 +119,7 @@ class DockerSession(FramedSession):
             elif self.sock in ready:
                 break  # the runner fell back to its stdout
         os.unlink(chan)
-        hello = self._read_frame(deadline)
+        hello = self._receive(deadline)
         if not isinstance(hello, dict) or not hello.get("hello"):
             raise SandboxFailure(f"the sandbox runner did not say hello: {str(hello)[:200]}")
         self.channel = hello.get("channel")
@@ -130,14 +130,6 @@ class DockerSession(FramedSession):
         pid = struct.unpack("3i", creds)[0]
         self.container.reload()
         return pid == self.container.attrs["State"]["Pid"]
-
-    def _read_frame(self, deadline: float):
-        from rlcode.sandbox import runner as proto
-
-        (size,) = struct.unpack(">I", self._take(4, deadline))
-        if size > proto.MAX_MESSAGE:
-            raise SandboxFailure(f"runner sent a {size}-byte frame")
-        return proto.parse_body(self._take(size, deadline))
 
     def _send(self, data: bytes) -> None:
         (self.direct or self.sock).sendall(data)
@@ -161,28 +153,33 @@ class DockerSession(FramedSession):
                 if not data:
                     break
                 self._raw.extend(data)
-            while len(self._raw) >= 8:
-                size = struct.unpack(">I", self._raw[4:8])[0]
-                self.stderr_tail.extend(self._raw[8:8 + size])
-                del self._raw[:8 + size]
         except (OSError, ValueError):
             pass
+        while self._demux() is not None:
+            pass
+
+    def _demux(self) -> bytes | None:
+        """Docker's attach stream frames (8-byte header: stream, 0, 0, 0, size): stderr goes to
+        ``stderr_tail``; returns the next stdout payload, or None when no whole frame is left."""
+        while len(self._raw) >= 8:
+            stream, size = self._raw[0], struct.unpack(">I", self._raw[4:8])[0]
+            if len(self._raw) < 8 + size:
+                break
+            payload = bytes(self._raw[8 : 8 + size])
+            del self._raw[: 8 + size]
+            if stream == 1:
+                if payload:
+                    return payload
+            else:
+                self.stderr_tail.extend(payload)
+                del self.stderr_tail[:-4096]
+        return None
 
     def _recv_attached(self, deadline: float) -> bytes:
-        """Demultiplex Docker's stream frames: 8-byte header (stream, 0, 0, 0, size)."""
         while True:
-            while len(self._raw) >= 8:
-                stream, size = self._raw[0], struct.unpack(">I", self._raw[4:8])[0]
-                if len(self._raw) < 8 + size:
-                    break
-                payload = bytes(self._raw[8 : 8 + size])
-                del self._raw[: 8 + size]
-                if stream == 1:
-                    if payload:
-                        return payload
-                else:
-                    self.stderr_tail.extend(payload)
-                    del self.stderr_tail[:-4096]
+            payload = self._demux()
+            if payload is not None:
+                return payload
             wait_readable(self.sock, deadline, "the sandbox container")
             data = self.sock.recv(1 << 20)
             if not data:

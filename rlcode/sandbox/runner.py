@@ -30,6 +30,7 @@ import socket
 import struct
 import sys
 import time
+import warnings
 
 PROTOCOL_VERSION = 2
 MAX_MESSAGE = 64 * 1024 * 1024
@@ -470,8 +471,6 @@ def compile_candidate(code: str, filename: str):
     nesting with an exception; the size cap bounds its time. The child then only unmarshals the
     code object, which touches far fewer pages than compiling (each one a copy-on-write fault).
     Raises what ``compile`` raises for a program that does not compile."""
-    import warnings
-
     with warnings.catch_warnings(record=True) as caught:
         compiled = compile(code, filename, "exec")
     text = "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, "") for w in caught)
@@ -594,13 +593,20 @@ def _clone_parent():
 ZYGOTE_NAME = b"rlcode-zygote"  # its /proc/PID/comm, so tools (and tests) can tell it from a leftover
 
 
-def _process_namer():
-    """A function setting this process's name (/proc/PID/comm), made once: ctypes is slow to set up."""
+def _prctl():
+    """libc's prctl, or None where ctypes cannot reach it."""
     try:
         import ctypes
 
-        prctl = ctypes.CDLL(None).prctl
+        return ctypes.CDLL(None).prctl
     except (OSError, AttributeError, ImportError):
+        return None
+
+
+def _process_namer():
+    """A function setting this process's name (/proc/PID/comm), made once: ctypes is slow to set up."""
+    prctl = _prctl()
+    if prctl is None:
         return lambda _name: None
     return lambda name: prctl(15, name[:15], 0, 0, 0)  # PR_SET_NAME = 15
 
@@ -675,13 +681,13 @@ class Zygote:
                 data = self.sock.recv(16) if ready else b""
             except OSError:
                 data = b""
-            if len(data) == _PID.size and _PID.unpack(data)[0] > 0:
-                return _PID.unpack(data)[0]
-            if len(data) == _PID.size:  # the zygote is fine but clone itself failed
-                self.stop()
+            pid = _PID.unpack(data)[0] if len(data) == _PID.size else None
+            if pid is not None and pid > 0:
+                return pid
+            self.stop()
+            if pid is not None:  # the zygote answered, but clone itself is refused here
                 self.clone = None
                 return None
-            self.stop()
         return None
 
     def stop(self) -> None:
@@ -919,21 +925,25 @@ class Runner:
                 os.kill(-1, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        self._reap(until_none_left=self.pid1 and self.zygote.pid is None)  # after kill(-1): every process
+        for root in (self.workdir, "/dev/shm" if self.wipe_shm else None):
+            if wipe and root and os.path.isdir(root):
+                _empty_dir(root)
+
+    def _reap(self, until_none_left: bool = False) -> None:
+        """Collect every child that has ended (noting the zygote's end); with ``until_none_left``,
+        wait until no child is left at all."""
         while True:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                break
+                return
             if pid == self.zygote.pid:
                 self.zygote.gone()
             elif pid == 0:
-                if self.pid1 and self.zygote.pid is None:  # kill(-1) was sent: wait for every process
-                    time.sleep(0.001)
-                    continue
-                break
-        for root in (self.workdir, "/dev/shm" if self.wipe_shm else None):
-            if wipe and root and os.path.isdir(root):
-                _empty_dir(root)
+                if not until_none_left:
+                    return
+                time.sleep(0.001)
 
     def _kill_all_but_zygote(self) -> None:
         """kill(-1) would take the zygote too: kill every process in the namespace but the runner
@@ -949,15 +959,7 @@ class Runner:
                     os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-            while True:  # reap what died (our children, and orphans re-parented to us)
-                try:
-                    pid, _ = os.waitpid(-1, os.WNOHANG)
-                except ChildProcessError:
-                    break
-                if pid == 0:
-                    break
-                if pid == zygote:
-                    self.zygote.gone()
+            self._reap()  # what died: our children, and orphans re-parented to us
             if attempt:
                 time.sleep(0.001)
         else:
@@ -1019,12 +1021,9 @@ def _empty_dir(root: str) -> None:
 
 def _undumpable() -> None:
     """Forbid same-uid processes (candidates) from ptrace-ing us or opening /proc/1/fd/*."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
-    except (OSError, AttributeError, ImportError):
-        pass
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
 
 
 # Standard modules candidates commonly import (HumanEval prompts nearly all import typing). The

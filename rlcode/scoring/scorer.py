@@ -9,10 +9,8 @@ compiled languages after their sandbox compile step, whose warnings are findings
 
 from __future__ import annotations
 
-import concurrent.futures
 import copy
 import dataclasses
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,8 +77,6 @@ class Scorer:
         self.cache = open_cache(settings) if settings.sandbox.cache else None
         self._language_keys: dict[str, tuple] = {}  # language -> (recipe, toolchain id), for cache keys
         self._baselines: dict[str, float | None] = {}  # task_id -> canonical solution's CPU seconds
-        self._inflight: dict[str, concurrent.futures.Future] = {}  # result key -> the run computing it
-        self._inflight_lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------------
     @property
@@ -158,39 +154,21 @@ class Scorer:
                          limits.__dict__)
 
     def _execute(self, worker: Worker, job: ScoreJob, limits: Limits) -> ExecutionResult:
-        """Run the job, or reuse the result of an identical one (same task, program, language,
-        limits and toolchain): from the result cache, or, while one is still running, by waiting
-        for it. Identical candidates are common in RL batches (GRPO samples several completions
-        per prompt). Only with the cache on. Timeouts are shared within a run but never stored
-        (they depend on the machine's load); sandbox errors are never reused."""
+        """Run the job, or serve an identical one's result (same task, program, language, limits
+        and toolchain) from the cache. Timeouts and sandbox errors are never stored (they depend
+        on the machine's load); identical jobs of one call share even those (``imap``)."""
         if self.cache is None:
             return worker.run(job.task, job.code, job.language, limits)
         key = job.result_key or self._result_key(job, limits)
-        while True:
-            hit = self.cache.get("results", key)
-            if hit is not None:
-                details = dict(hit["details"], cached=True)
-                return ExecutionResult(Verdict(hit["verdict"]), hit["tests_passed"], hit["tests_total"], details)
-            with self._inflight_lock:
-                running = self._inflight.get(key)
-                if running is None:
-                    mine = self._inflight[key] = concurrent.futures.Future()
-                    break
-            shared = running.result()  # an identical run, in flight: its result
-            if shared is not None and shared.verdict is not Verdict.SANDBOX_ERROR:
-                return ExecutionResult(shared.verdict, shared.tests_passed, shared.tests_total,
-                                       dict(copy.deepcopy(shared.details), cached=True))
-        result = None
-        try:
-            result = worker.run(job.task, job.code, job.language, limits)
-            if result.verdict not in (Verdict.SANDBOX_ERROR, Verdict.TIMEOUT):
-                self.cache.put("results", key, {"verdict": result.verdict.value, "tests_passed": result.tests_passed,
-                                                "tests_total": result.tests_total, "details": result.details})
-            return result
-        finally:
-            with self._inflight_lock:
-                self._inflight.pop(key, None)
-            mine.set_result(copy.deepcopy(result))  # before the caller adds this row's own details
+        hit = self.cache.get("results", key)
+        if hit is not None:
+            details = dict(hit["details"], cached=True)
+            return ExecutionResult(Verdict(hit["verdict"]), hit["tests_passed"], hit["tests_total"], details)
+        result = worker.run(job.task, job.code, job.language, limits)
+        if result.verdict not in (Verdict.SANDBOX_ERROR, Verdict.TIMEOUT):
+            self.cache.put("results", key, {"verdict": result.verdict.value, "tests_passed": result.tests_passed,
+                                            "tests_total": result.tests_total, "details": result.details})
+        return result
 
     def run_one(self, worker: Worker, job: ScoreJob) -> ScoredRow:
         return self._row(worker, job, self._execute(worker, job, self.limits_for(job.task)))
@@ -252,8 +230,8 @@ class Scorer:
 
     def _twins(self, jobs: list[ScoreJob]) -> tuple[list[ScoreJob], dict[int, list[ScoreJob]]]:
         """The first of each set of identical jobs (same result key), and the others by their
-        first's id. Grouping before the pool sees them keeps every worker thread busy; the
-        in-flight sharing in ``_execute`` covers identical jobs from separate calls."""
+        first's id. Grouping before the pool sees them keeps every worker thread busy (no job
+        waits on a twin); identical jobs of separate calls meet in the result cache."""
         if self.cache is None:
             return jobs, {}
         firsts, twins, seen = [], {}, {}

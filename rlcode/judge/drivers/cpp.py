@@ -190,18 +190,11 @@ void raised(const char *what) {
 """
 
 
+CPP_SCALARS = {"int": "long long", "float": "double", "bool": "bool", "str": "std::string"}
+
+
 def canonical_type(t: Type) -> str:
-    if t.kind == "int":
-        return "long long"
-    if t.kind == "float":
-        return "double"
-    if t.kind == "bool":
-        return "bool"
-    if t.kind == "str":
-        return "std::string"
-    if t.kind == "list":
-        return f"std::vector<{canonical_type(t.item)}>"
-    return f"std::map<std::string, {canonical_type(t.item)}>"
+    return t.spell(CPP_SCALARS, "std::vector<{}>", "std::map<std::string, {}>")
 
 
 def literal(value, t: Type) -> str:

@@ -141,18 +141,11 @@ def go_string(s: str) -> str:
     return quoted_bytes(s, '"\\', lambda b: f"\\x{b:02x}")  # Go's \x takes exactly two digits
 
 
+GO_SCALARS = {"int": "int", "float": "float64", "bool": "bool", "str": "string"}
+
+
 def go_type(t: Type) -> str:
-    if t.kind == "int":
-        return "int"
-    if t.kind == "float":
-        return "float64"
-    if t.kind == "bool":
-        return "bool"
-    if t.kind == "str":
-        return "string"
-    if t.kind == "list":
-        return "[]" + go_type(t.item)
-    return "map[string]" + go_type(t.item)
+    return t.spell(GO_SCALARS, "[]{}", "map[string]{}")
 
 
 def literal(value, t: Type, typed: bool = True) -> str:

@@ -41,6 +41,13 @@ class Type:
             return f"dict[str,{self.item}]"
         return self.kind
 
+    def spell(self, scalars: dict[str, str], list_of: str, dict_of: str) -> str:
+        """This type in a language's syntax: ``scalars`` names int/float/bool/str, ``list_of`` and
+        ``dict_of`` are formats for the element (value) type, e.g. ``"[]{}"``."""
+        if self.item is None:
+            return scalars[self.kind]
+        return (list_of if self.kind == "list" else dict_of).format(self.item.spell(scalars, list_of, dict_of))
+
     def depth(self) -> int:
         """How many containers deep: 0 for a scalar, 1 for list[int], 2 for list[list[int]]."""
         return 0 if self.item is None else 1 + self.item.depth()
