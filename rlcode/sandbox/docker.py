@@ -83,6 +83,7 @@ class DockerSession(FramedSession):
             name=f"rlcode-{language}-{uuid.uuid4().hex[:10]}",
             stdin_open=True,
             network_mode="none",
+            network_disabled=True,  # no libnetwork hook: runc would re-exec the whole daemon per start
             read_only=True,
             tmpfs={"/tmp": f"rw,nosuid,nodev,exec,size={tmpfs_mb}m,mode=1777"},
             shm_size=16 << 20,

@@ -14,17 +14,15 @@ plain-data codec (``encode``/``decode``), so both ends agree by construction.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import errno
 import gc
 import json
 import marshal
 import math
 import os
-import platform
 import resource
 import select
-import shutil
 import signal
 import socket
 import struct
@@ -132,7 +130,7 @@ def encode(obj, depth: int = 0):
     if t is dict:
         return {"$": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in obj.items()]}
     if t is bytes:
-        return {"$": "bytes", "v": base64.b64encode(obj).decode()}
+        return {"$": "bytes", "v": binascii.b2a_base64(obj, newline=False).decode()}
     if t is complex:
         return {"$": "complex", "v": [repr(obj.real), repr(obj.imag)]}
     raise NotPlainData(f"a value of type {t.__module__}.{t.__qualname__} cannot cross the channel "
@@ -166,7 +164,10 @@ def decode(data, depth: int = 0):
             out[decode(pair[0], depth + 1)] = decode(pair[1], depth + 1)
         return out
     if tag == "bytes" and type(v) is str:
-        return base64.b64decode(v, validate=True)
+        try:
+            return binascii.a2b_base64(v, strict_mode=True)
+        except binascii.Error as exc:
+            raise NotPlainData(f"malformed bytes on the channel: {exc}") from None
     if tag == "complex" and type(v) is list and len(v) == 2:
         return complex(float(v[0]), float(v[1]))
     raise NotPlainData(f"unknown value tag {tag!r} on the channel")
@@ -553,14 +554,16 @@ def _describe(exc: BaseException) -> str:
 # ---------------------------------------------------------------------------------------------
 # The zygote: where candidate processes come from.
 #
-# Forking a process write-protects every page of the parent's memory; each page either side then
-# writes costs a page fault (and a copy while both hold it). When the runner forked candidates
-# itself, it paid those faults on every page it touched while serving each candidate. So the
-# runner forks once, at start, a small *zygote* holding the same preloaded interpreter, and the
-# zygote clones every candidate process with CLONE_PARENT: the runner stays the candidates'
-# parent (it reaps them and reads their usage, exactly as before) while its own memory is never
-# shared with a candidate again. The zygote does next to nothing between clones, so it touches
-# few pages. Where clone(CLONE_PARENT) is unavailable the runner forks candidates itself.
+# Forking a process copies its page tables and write-protects every page; each page either side
+# then writes costs a page fault (and a copy), and the child's exit unmaps them all again. So the
+# cost of a fresh process per candidate grows with the memory of whatever it is forked from. When
+# the runner forked candidates itself, every candidate paid for the runner's memory and for the
+# pages it touched while serving. So the runner starts a *zygote*: a fresh interpreter (exec'd,
+# not forked, so it holds none of the runner's memory) that imports only what candidates need,
+# does the set-up every candidate shares once, and then clones each candidate process with
+# CLONE_PARENT: the runner stays the candidates' parent (it reaps them and reads their usage) while
+# its own memory is never shared with a candidate. The zygote does next to nothing between clones,
+# so it touches few pages. Where clone(CLONE_PARENT) is unavailable the runner forks candidates.
 
 CLONE_PARENT = 0x00008000
 _SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the raw syscall; glibc has no CLONE_PARENT fork
@@ -568,7 +571,7 @@ _SYS_CLONE = {"x86_64": 56, "aarch64": 220}  # the raw syscall; glibc has no CLO
 
 def _clone_parent():
     """A function doing clone(CLONE_PARENT | SIGCHLD) like fork(), or None where unsupported."""
-    nr = _SYS_CLONE.get(platform.machine())
+    nr = _SYS_CLONE.get(os.uname().machine)
     if nr is None:
         return None
     try:
@@ -611,6 +614,42 @@ def _process_namer():
     return lambda name: prctl(15, name[:15], 0, 0, 0)  # PR_SET_NAME = 15
 
 
+def zygote_main(sock_fd: int, workdir: str, drop_to: int | None) -> None:
+    """The zygote process (started by ``Zygote.start``): for each request on its socket, clone a child
+    that runs ``Runner._child_main`` and answer its pid (-1 where clone is refused). Never returns."""
+    sock = socket.socket(fileno=sock_fd)
+    _undumpable()  # exec made this process dumpable again; its clones inherit the flag
+    with open("/proc/self/comm", "rb") as f:
+        own_name = f.read().strip()
+    name = _process_namer()
+    name(ZYGOTE_NAME)
+    clone = _clone_parent()
+    os.environ.pop("LD_BIND_NOW", None)  # for the zygote's own loading only (see Zygote.start)
+    _prepare_process(workdir, drop_to)
+    _preload()
+    gc.freeze()  # the cloned children's collections leave the inherited objects alone
+    while True:
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 8)
+        except InterruptedError:
+            continue
+        if not msg:
+            os._exit(0)  # the runner is gone
+        try:
+            pid = clone() if clone is not None else -1
+        except OSError:
+            pid = -1
+        if pid == 0:  # (the zygote's socket is closed with every other fd by _become_candidate)
+            name(own_name)  # the interpreter's own name back, as a forked child has
+            if "random" in sys.modules:  # what fork's at-fork hook does; a raw clone runs none
+                sys.modules["random"].seed()
+            Runner._child_main(msg, fds)
+            os._exit(0)
+        for fd in fds:
+            os.close(fd)
+        sock.send(_PID.pack(pid))
+
+
 class Zygote:
     """The runner's end of the zygote: ``spawn`` sends the child's fds and what to run, and gets
     its pid back. A zygote that dies or stops answering (a candidate may signal it: same uid) is
@@ -618,62 +657,45 @@ class Zygote:
 
     TIMEOUT_S = 2.0
 
-    def __init__(self, child_main, prepare):
-        self.child_main = child_main  # runs in the cloned child: (request, fds) -> never returns
-        self.prepare = prepare  # process-wide set-up, done once in the zygote
-        self.clone = _clone_parent()
+    def __init__(self, workdir: str, drop_to: int | None, enabled: bool = True):
+        self.workdir, self.drop_to = workdir, drop_to
+        self.enabled = enabled
         self.pid: int | None = None
         self.sock: socket.socket | None = None
 
-    def _start(self) -> bool:
-        if self.clone is None:
+    def _argv(self, sock_fd: int) -> list[str]:
+        # This file imported as a module, not run as a script: a module loads from its compiled
+        # cache (made when the image is built), and compiling this file would leave the compiler's
+        # memory in every candidate's process. The path entry goes before any candidate runs.
+        folder, module = os.path.split(os.path.abspath(__file__))
+        code = (f"import sys; sys.path.insert(0, {folder!r}); import {module[:-3]} as runner; del sys.path[0]; "
+                f"runner.zygote_main({sock_fd}, {self.workdir!r}, {self.drop_to!r})")
+        return [sys.executable, "-I", "-B", "-c", code]
+
+    def start(self) -> bool:
+        if not self.enabled:
             return False
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        gc.freeze()  # the cloned children's collections leave the inherited objects alone
+        keep = theirs.fileno()
+        argv = self._argv(keep)
         pid = os.fork()
         if pid == 0:
-            mine.close()
-            keep = theirs.fileno()
-            os.closerange(3, keep)  # the host channel and the runner's files are none of its business
-            os.closerange(keep + 1, 1 << 16)
             try:
-                with open("/proc/self/comm", "rb") as f:
-                    own_name = f.read().strip()
-                name = _process_namer()
-                name(ZYGOTE_NAME)
-                self.prepare()
-                self._loop(theirs, lambda: name(own_name))
+                os.set_inheritable(keep, True)
+                os.closerange(3, keep)  # the host channel and the runner's files are none of its business
+                os.closerange(keep + 1, 1 << 16)
+                # Every library symbol bound now, once: else each candidate binds what it calls
+                # first (writing its own copy of the binding tables); the zygote then unsets it.
+                os.execve(argv[0], argv, {**os.environ, "LD_BIND_NOW": "1"})
             finally:
-                os._exit(0)
+                os._exit(127)
         theirs.close()
         self.pid, self.sock = pid, mine
         return True
 
-    def _loop(self, sock: socket.socket, rename) -> None:
-        while True:
-            try:
-                msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 8)
-            except InterruptedError:
-                continue
-            if not msg:
-                return  # the runner is gone
-            try:
-                pid = self.clone()
-            except OSError:
-                pid = -1
-            if pid == 0:  # (the zygote's socket is closed with every other fd by _become_candidate)
-                rename()  # the runner's name back, as a forked child had
-                if "random" in sys.modules:  # what fork's at-fork hook does; a raw clone runs none
-                    sys.modules["random"].seed()
-                self.child_main(msg, fds)
-                os._exit(0)
-            for fd in fds:
-                os.close(fd)
-            sock.send(_PID.pack(pid))
-
     def spawn(self, request: bytes, fds: list[int]) -> int | None:
         for _attempt in range(2):
-            if self.pid is None and not self._start():
+            if self.pid is None and not self.start():
                 return None
             try:
                 socket.send_fds(self.sock, [request], fds)
@@ -686,7 +708,7 @@ class Zygote:
                 return pid
             self.stop()
             if pid is not None:  # the zygote answered, but clone itself is refused here
-                self.clone = None
+                self.enabled = False
                 return None
         return None
 
@@ -727,9 +749,10 @@ class Runner:
         self.python_used = False
         self.want_spare = False
         self.devnull = os.open(os.devnull, os.O_RDONLY)
-        self.zygote = Zygote(self._child_main, lambda: _prepare_process(self.workdir, self.drop_to))
-        if not zygote:  # --no-zygote: the runner forks candidates itself (what happens without clone)
-            self.zygote.clone = None
+        # --no-zygote: the runner forks candidates itself (what happens where clone is refused)
+        self.zygote = Zygote(workdir, self.drop_to, enabled=zygote)
+        self.zygote.start()  # now: it sets itself up while the host prepares the first candidate
+        self.preloaded = False
 
     # -- spawning ------------------------------------------------------------------------------
     def _spawn(self, limits: dict | None, target, stdin_data: bytes = b"", with_ctl: bool = False,
@@ -752,6 +775,9 @@ class Runner:
         request = marshal.dumps({"target": target, "limits": lim if apply_limits else None})
         pid = self.zygote.spawn(request, fds)
         if pid is None:  # no zygote here: fork from the runner itself
+            if not self.preloaded:
+                _preload()
+                self.preloaded = True
             gc.freeze()
             pid = os.fork()
             if pid == 0:
@@ -798,7 +824,7 @@ class Runner:
             if not path.startswith(self.workdir + os.sep):
                 return {"ok": False, "error": f"bad file name {name!r}"}
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            data = base64.b64decode(content["b64"]) if isinstance(content, dict) else content.encode()
+            data = binascii.a2b_base64(content["b64"]) if isinstance(content, dict) else content.encode()
             with open(path, "wb") as f:
                 f.write(data)
             if isinstance(content, dict) and content.get("mode"):
@@ -814,19 +840,19 @@ class Runner:
                 continue
             if os.path.getsize(path) <= int(msg.get("max_bytes", 64 << 20)):
                 with open(path, "rb") as f:
-                    out[name] = base64.b64encode(f.read()).decode()
+                    out[name] = binascii.b2a_base64(f.read(), newline=False).decode()
         return {"ok": True, "files": out}
 
     def op_run(self, msg):
         """Run a program to completion (compile steps and I/O tests)."""
         argv = msg["argv"]
-        stdin_data = base64.b64decode(msg.get("stdin_b64", ""))
+        stdin_data = binascii.a2b_base64(msg.get("stdin_b64", ""))
 
         child = self._spawn(msg.get("limits"), [str(a) for a in argv], stdin_data)
         child.watch(until_ctl_message=False)
         # Keep the work dir: a compile step's output is what the next run executes. ``end`` wipes it.
         report = child.finish(lambda: self._kill_everything(wipe=False))
-        report["stdout_b64"] = base64.b64encode(bytes(child.stdout_all)).decode()
+        report["stdout_b64"] = binascii.b2a_base64(child.stdout_all, newline=False).decode()
         return {"ok": True, "report": report}
 
     def op_py_load(self, msg):
@@ -996,6 +1022,8 @@ class Runner:
 
 
 def _empty_dir(root: str) -> None:
+    import shutil  # here, not at the top: the zygote imports this file and stays small
+
     def onerror(func, path, _exc):
         try:
             os.chmod(os.path.dirname(path), 0o700)
@@ -1026,13 +1054,14 @@ def _undumpable() -> None:
         prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
 
 
-# Standard modules candidates commonly import (HumanEval prompts nearly all import typing). The
-# runner imports them once, so each forked candidate inherits them instead of importing them
-# again: that import used to be most of a small candidate's CPU time. The child gets a copy;
-# whatever a candidate does to them dies with it.
-PRELOAD = ("typing", "math", "re", "collections", "itertools", "functools", "heapq", "bisect", "string",
-           "hashlib", "copy", "operator", "statistics", "fractions", "decimal", "datetime", "random", "json",
-           "dataclasses", "enum")
+# Standard modules candidates commonly import, imported once in the zygote so that each candidate
+# inherits them instead of importing them again (an import costs a small candidate more than its
+# own work). typing brings most of the others with it. Each module also makes every candidate's
+# process bigger, and so its fork and exit dearer, whether it imports the module or not: modules
+# that few candidates use (hashlib, decimal, datetime, dataclasses, ...) are imported by those
+# that do. The child gets a copy; whatever a candidate does to them dies with it.
+PRELOAD = ("typing", "math", "re", "collections", "itertools", "functools", "operator", "heapq", "bisect",
+           "string")
 
 
 def _preload() -> None:
@@ -1065,7 +1094,6 @@ def main(argv: list[str]) -> int:
     # The runner's own environment is the one every candidate sees: set once, inherited.
     os.environ.clear()
     os.environ.update(safe_environ(workdir))
-    _preload()
     # Move the channel off fds 0/1 so no child inherits it by accident.
     inp, out = os.dup(0), os.dup(1)
     direct = _connect(channel) if channel else None
