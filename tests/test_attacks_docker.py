@@ -303,6 +303,22 @@ def test_candidate_signalling_the_zygote_only_costs_itself(docker_worker, signal
         assert run(docker_worker, probe).verdict is Verdict.PASSED
 
 
+def test_candidates_are_cloned_from_a_lean_zygote(docker_worker):
+    """Every module in the zygote makes each candidate's fork and exit dearer: what only the runner
+    uses (or few candidates import) is not loaded there, what candidates commonly import is, and
+    the builtins an interpreter's site module adds are there, as in any interpreter."""
+    probe = """
+    import sys
+    def add(a, b):
+        absent = [m for m in ('shutil', 'base64', 'platform', 'hashlib', 'dataclasses', 'decimal')
+                  if m in sys.modules]
+        present = [m for m in ('typing', 're', 'collections', 'itertools') if m in sys.modules]
+        return a + b if not absent and len(present) == 4 and callable(exit) else (absent, present)
+    """
+    result = run(docker_worker, probe)
+    assert result.verdict is Verdict.PASSED, result.details
+
+
 def test_orphaned_daemon_is_killed(docker_worker):
     daemon = """
         import os, time

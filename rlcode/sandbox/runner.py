@@ -510,11 +510,12 @@ def _python_child(ctl_fd: int, msg: dict) -> None:
     _flush()
     write_all(ctl_fd, _READY)
     while True:
-        try:
-            msg = read_marshal(ctl_fd)
-        except EOFError:
-            os._exit(0)
-        calls = msg["batch"] if "batch" in msg else [[msg["args"], msg.get("kwargs")]]
+        if "batch" not in msg:  # (a load message carries the batch of calls that follows it)
+            try:
+                msg = read_marshal(ctl_fd)
+            except EOFError:
+                os._exit(0)
+        calls = msg.pop("batch") if "batch" in msg else [[msg["args"], msg.get("kwargs")]]
         for args, kwargs in calls:
             reply = _answer(ns.get(msg["fn"]), msg["fn"], args, kwargs)
             _flush()
@@ -855,14 +856,17 @@ class Runner:
         report["stdout_b64"] = binascii.b2a_base64(child.stdout_all, newline=False).decode()
         return {"ok": True, "report": report}
 
-    def op_py_load(self, msg):
-        """Give a Python candidate to a (spare) child; it loads the module and waits for calls."""
+    def op_py_load(self, msg, batch: list | None = None):
+        """Give a Python candidate to a (spare) child; it loads the module and waits for calls
+        (or, given ``batch``, makes them at once: see ``op_py_batch``)."""
         if self.child is not None:
             self._end_child()
         self.python_used = True
         lim = dict(DEFAULT_LIMITS)
         lim.update(msg.get("limits") or {})
         load = {"filename": msg.get("filename", "candidate.py"), "limits": lim}
+        if batch is not None:
+            load["fn"], load["batch"] = msg["fn"], batch
         if len(msg["code"]) <= COMPILE_IN_RUNNER_MAX:
             try:
                 load["compiled"], load["warnings"] = compile_candidate(msg["code"], load["filename"])
@@ -885,13 +889,16 @@ class Runner:
             send_marshal(child.ctl.fileno(), load)
         except OSError:
             return {"ok": True, "status": "died", "report": self._end_child()}
-        reply = child.watch(until_ctl_message=True)
-        if reply is None:
+        body = child.watch(until_ctl_message=True, raw=True)
+        if body == _READY[_HEADER.size:]:
+            return {"ok": True, "status": "ready"}
+        try:
+            reply = parse_body(body) if body is not None else None
+        except ProtocolError:
+            reply = None
+        if not isinstance(reply, dict):
             return {"ok": True, "status": "died", "report": self._end_child()}
-        if reply.get("status") != "ready":
-            return {"ok": True, "status": reply.get("status"), "error": reply.get("error"),
-                    "report": self._end_child()}
-        return {"ok": True, "status": "ready"}
+        return {"ok": True, "status": reply.get("status"), "error": reply.get("error"), "report": self._end_child()}
 
     def op_py_call(self, msg):
         child = self.child
@@ -912,14 +919,11 @@ class Runner:
 
         ``results`` holds each call's reply as the child wrote it (JSON text, not parsed here).
         Replies stop at the first call the child does not survive; the report says why."""
-        loaded = self.op_py_load(msg)
+        calls = msg["calls"]
+        loaded = self.op_py_load(msg, batch=calls)  # one message to the child: the module and its calls
         if loaded.get("status") != "ready":
             return loaded
-        child, calls, results = self.child, msg["calls"], []
-        try:
-            send_marshal(child.ctl.fileno(), {"fn": msg["fn"], "batch": calls})
-        except OSError:
-            calls = []
+        child, results = self.child, []
         for _ in calls:
             body = child.watch(until_ctl_message=True, raw=True)
             if body is None or child.limit_hit:
@@ -971,12 +975,26 @@ class Runner:
                     return
                 time.sleep(0.001)
 
+    def _children_but(self, zygote: int | None) -> bool:
+        """Whether the runner has a child other than the zygote (True where the kernel does not
+        say). When it has none, no other process is left in the namespace: every process in it
+        descends from the runner through a child of its own (orphans are re-parented to the
+        runner, and the zygote has no children: it clones with CLONE_PARENT)."""
+        try:
+            with open(f"/proc/self/task/{os.getpid()}/children", "rb") as f:
+                pids = f.read().split()
+        except OSError:
+            return True
+        return any(int(pid) != zygote for pid in pids)
+
     def _kill_all_but_zygote(self) -> None:
         """kill(-1) would take the zygote too: kill every process in the namespace but the runner
         and the zygote, by pid, until none is left (a process forking meanwhile is caught on the
         next pass). If that does not converge, fall back to kill(-1) and a new zygote."""
         me, zygote = os.getpid(), self.zygote.pid
         for attempt in range(100):
+            if attempt == 0 and not self._children_but(zygote):
+                break  # the usual case, told without listing /proc
             others = [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in (me, zygote)]
             if not others:
                 break
