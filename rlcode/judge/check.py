@@ -134,54 +134,100 @@ def _guarded(expr: ast.expr, where: ast.AST) -> ast.Try:
                    orelse=[], finalbody=[], **loc)
 
 
-class _CountAsserts(ast.NodeTransformer):
-    def __init__(self) -> None:
-        self.count = 0
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
-        if node.name != "check":
-            return node
-        body = []
-        for stmt in node.body:
-            if isinstance(stmt, ast.Assert):
-                self.count += 1
-                body.append(_counted(stmt))
-            else:
-                body.append(stmt)
-        node.body = body
-        return node
+# Asserts are statements: rewriting them needs only a tree's statement lists, never its
+# expressions (most of its nodes, which a NodeTransformer would visit one by one). Statements that
+# hold statements; any other holds none, and is not looked into:
+_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.AsyncFor, ast.While, ast.If,
+             ast.With, ast.AsyncWith, ast.Try, ast.Match) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 
 
-class _NeutraliseAsserts(ast.NodeTransformer):
-    """For recording: every ``assert cond`` becomes ``try: cond / except: pass``, so a loop of
-    asserts records all its calls instead of stopping at the first stand-in result."""
+def _blocks(node: ast.AST):
+    """(owner, field) for each statement list directly inside ``node``, the bodies of its
+    exception handlers and match cases included."""
+    for name in ("body", "orelse", "finalbody"):
+        value = getattr(node, name, None)
+        if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+            yield node, name
+    for name in ("handlers", "cases"):
+        for item in getattr(node, name, None) or ():
+            yield item, "body"
 
-    def visit_Assert(self, node: ast.Assert) -> list[ast.AST]:
-        # The message too: tests like ``assert f(1), str(f(1))`` call the candidate again on failure.
+
+def _count_asserts(tree: ast.Module) -> int:
+    """Wrap each top-level ``assert`` of every ``def check`` (outside other functions) in
+    ``_counted``; return how many there are."""
+    count = 0
+
+    def visit(node: ast.AST) -> None:
+        nonlocal count
+        for owner, name in _blocks(node):
+            for stmt in getattr(owner, name):
+                if isinstance(stmt, ast.FunctionDef):
+                    if stmt.name == "check":
+                        count += sum(isinstance(s, ast.Assert) for s in stmt.body)
+                        stmt.body = [_counted(s) if isinstance(s, ast.Assert) else s for s in stmt.body]
+                elif isinstance(stmt, _COMPOUND):
+                    visit(stmt)
+
+    visit(tree)
+    return count
+
+
+def _neutralise_asserts(node: ast.AST) -> None:
+    """For recording: every ``assert cond, msg`` becomes ``try: cond / except: pass`` (and the
+    same for msg), so a loop of asserts records all its calls instead of stopping at the first
+    stand-in result. The message too: tests like ``assert f(1), str(f(1))`` call the candidate
+    again on failure."""
+    for owner, name in _blocks(node):
         out = []
-        for expr in (node.test, node.msg):
-            if expr is not None:
-                out.append(_guarded(expr, node))
-        return out
+        for stmt in getattr(owner, name):
+            if isinstance(stmt, ast.Assert):
+                out.extend(_guarded(expr, stmt) for expr in (stmt.test, stmt.msg) if expr is not None)
+            else:
+                if isinstance(stmt, _COMPOUND):
+                    _neutralise_asserts(stmt)
+                out.append(stmt)
+        setattr(owner, name, out)
+
+
+_BUILDING: dict[tuple, threading.Lock] = {}
+
+
+def _key(task: Task) -> tuple:
+    return (task.task_id, task.prompt, task.test, task.entry_point)
+
+
+def has_judge(task: Task, store=None) -> bool:
+    """Whether ``judge_for(task, store)`` would return at once (built, and stored if asked)."""
+    judge = _JUDGES.get(_key(task))
+    return judge is not None and (store is None or judge.stored)
 
 
 def judge_for(task: Task, store=None) -> "CheckJudge":
-    """The task's judge, built once per process and shared by every worker (building one parses
-    and compiles the tests twice; recording runs the check once). With ``store`` (the on-disk
-    cache), a judge an earlier run built is loaded instead, and a new one is kept there."""
-    key = (task.task_id, task.prompt, task.test, task.entry_point)
+    """The task's judge, built (and recorded) once per process and shared by every worker: any
+    thread asking for a judge another thread is building waits for that one. With ``store`` (the
+    on-disk cache), a judge an earlier run built is loaded instead, and a new one is kept there."""
+    key = _key(task)
     judge = _JUDGES.get(key)
-    if judge is None:
-        judge = _load_judge(task, store) if store is not None else None
-        if judge is None:
-            judge = CheckJudge(task)
-            if store is not None:
-                judge.record()
-                store.put_bytes("judges", _store_key(task), judge.dumps())
+    if judge is None or (store is not None and not judge.stored):
         with _AST_LOCK:
-            if len(_JUDGES) >= 4096:
-                _JUDGES.pop(next(iter(_JUDGES)))
-            judge = _JUDGES.setdefault(key, judge)
+            building = _BUILDING.setdefault(key, threading.Lock())
+        with building:
+            judge = _JUDGES.get(key)
+            stored_as = _store_key(task) if store is not None else None
+            if judge is None:
+                judge = _load_judge(task, store, stored_as) if store is not None else None
+                if judge is None:
+                    judge = CheckJudge(task)
+                    judge.record()
+            if store is not None and not judge.stored:  # (built by a thread that had no store)
+                store.put_bytes("judges", stored_as, judge.dumps())
+                judge.stored = True
+            with _AST_LOCK:
+                if key not in _JUDGES and len(_JUDGES) >= 4096:
+                    _JUDGES.pop(next(iter(_JUDGES)))
+                _JUDGES[key] = judge
+                _BUILDING.pop(key, None)
     return judge
 
 
@@ -194,13 +240,18 @@ def _store_key(task: Task) -> str:
     return cache_key("judge", _JUDGE_FORMAT, task.task_id, task.prompt, task.test, task.entry_point)
 
 
-def _load_judge(task: Task, store) -> "CheckJudge | None":
-    data = store.get_bytes("judges", _store_key(task))
-    return CheckJudge.loads(task, data) if data is not None else None
+def _load_judge(task: Task, store, key: str) -> "CheckJudge | None":
+    data = store.get_bytes("judges", key)
+    judge = CheckJudge.loads(task, data) if data is not None else None
+    if judge is not None:
+        judge.stored = True
+    return judge
 
 
 class CheckJudge:
     """Compiled once per task; ``run`` once per candidate."""
+
+    stored = False  # kept in the on-disk cache (``judge_for``)
 
     def dumps(self) -> bytes:
         """The compiled judge and its recorded calls, for the on-disk cache (``loads``)."""
@@ -233,12 +284,12 @@ class CheckJudge:
         except SyntaxError:
             self.prompt_code = None  # a prompt that is not a module on its own: no helpers
         tree = ast.parse(task.test or "", filename=f"<test {task.task_id}>")
-        counter = _CountAsserts()
-        tree = counter.visit(tree)  # new nodes got their locations where they were made
-        self.asserts = counter.count
+        self.asserts = _count_asserts(tree)  # new nodes got their locations where they were made
         self.test_code = compile(tree, f"<test {task.task_id}>", "exec")
-        recording = _NeutraliseAsserts().visit(ast.parse(task.test or ""))
-        self.record_code = compile(recording, f"<test {task.task_id}>", "exec")
+        # The recording version from the same tree: the counted asserts stay wrapped, and their
+        # wrappers pass Diverged on (``_Recorder.Gone``), so recording still stops where it must.
+        _neutralise_asserts(tree)
+        self.record_code = compile(tree, f"<test {task.task_id}>", "exec")
 
     @property
     def total(self) -> int:

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from rlcode import __version__
-from rlcode.cache import Cache, cache_key
+from rlcode.cache import Cache, finish_key, key_prefix
 from rlcode.candidates import load_candidates
 from rlcode.errors import InputError
 from rlcode.extract import build_program
-from rlcode.judge.check import judge_for
+from rlcode.judge.check import has_judge, judge_for
 from rlcode.jsonl import JsonlAppender, recover_output
 from rlcode.languages import get_language, language_names
 from rlcode.metrics import summarize
@@ -77,6 +78,8 @@ class Scorer:
         self.cache = open_cache(settings) if settings.sandbox.cache else None
         self._language_keys: dict[str, tuple] = {}  # language -> (recipe, toolchain id), for cache keys
         self._baselines: dict[str, float | None] = {}  # task_id -> canonical solution's CPU seconds
+        self._judging: list[threading.Thread] = []
+        self._closing = False
 
     # -- lifecycle -----------------------------------------------------------------------------------
     @property
@@ -88,6 +91,10 @@ class Scorer:
         return self._pool
 
     def close(self) -> None:
+        self._closing = True
+        for thread in self._judging:  # it uses the cache, closed below
+            thread.join()
+        self._judging = []
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -106,8 +113,8 @@ class Scorer:
 
     # -- work ------------------------------------------------------------------------------------------
     def jobs(self, pairs: Iterable[tuple[int, Task, Candidate]]) -> list[ScoreJob]:
-        """Build programs, build the judges and run the up-front (batched) static analysis, while
-        the sandbox containers start in the background."""
+        """Build programs and run the up-front (batched) static analysis, while the sandbox
+        containers start and the judges are built in the background."""
         pairs = list(pairs)
         self.pool.prestart(list(dict.fromkeys(c.language or t.language for _, t, c in pairs)))
         jobs = []
@@ -118,11 +125,32 @@ class Scorer:
                 check_runnable(task, cand, language)
                 checked.add((task.task_id, language))
             jobs.append(ScoreJob(index, task, cand, language, code, info))
-        for task in {id(j.task): j.task for j in jobs if j.task.kind == "check"}.values():
-            judge_for(task, self.cache).record()  # once per process (or loaded), not on the first job's clock
+        self._build_judges([t for t in {id(j.task): j.task for j in jobs if j.task.kind == "check"}.values()
+                            if not has_judge(t, self.cache)])
         if self.settings.analysis.enabled:
             self._analyze([j for j in jobs if j.language == "python"], batch=True)
         return jobs
+
+    def _build_judges(self, tasks: list[Task]) -> None:
+        """Build (or load) the judges of HumanEval-layout tasks in a background thread, in the
+        order their jobs run, so that the workers start as soon as their containers are up instead
+        of waiting for every judge: a worker that reaches a task first builds its judge itself, or
+        waits for the one being built (``judge_for``)."""
+        if not tasks:
+            return
+
+        def build() -> None:
+            for task in tasks:
+                if self._closing and not has_judge(task):  # closing: store what was built, build no more
+                    continue
+                try:
+                    judge_for(task, self.cache)
+                except Exception:  # noqa: BLE001 - the worker that needs it builds it and reports it
+                    pass
+
+        thread = threading.Thread(target=build, name="rlcode-judges", daemon=True)
+        thread.start()
+        self._judging = [t for t in self._judging if t.is_alive()] + [thread]
 
     def _analyze(self, jobs: list[ScoreJob], batch: bool, diagnostics: dict[int, str] | None = None) -> None:
         from rlcode.analysis import AnalysisInput, analyze_batch
@@ -143,15 +171,24 @@ class Scorer:
             return Limits(task.limits.time_s, task.limits.memory_mb, s.output_kb, s.file_mb)
         return s.limits()
 
-    def _result_key(self, job: ScoreJob, limits: Limits) -> str:
+    def _result_key(self, job: ScoreJob, limits: Limits, prefixes: dict | None = None) -> str:
+        """The result cache's key: what the job runs (language recipe, toolchain, tests, limits,
+        code). ``prefixes`` keeps the hash of all but the code per (language, task, limits), for
+        the many jobs of one call that share them; it lives for that call only (it is keyed by
+        the task object's id)."""
         if job.language not in self._language_keys:
             lang = get_language(job.language)
             recipe = {f.name: getattr(lang, f.name) for f in dataclasses.fields(lang) if f.name != "prepare"}
             self._language_keys[job.language] = (recipe, self._backend.toolchain_id(job.language))
         t = job.task
-        tests = [t.prompt, t.entry_point, t.test, t.fn_tests, t.io_tests, t.checker, t.signature]
-        return cache_key("result", __version__, *self._language_keys[job.language], job.code, tests,
-                         limits.__dict__)
+        shared = (job.language, id(t), tuple(limits.__dict__.items()))
+        prefix = prefixes.get(shared) if prefixes is not None else None
+        if prefix is None:
+            tests = [t.prompt, t.entry_point, t.test, t.fn_tests, t.io_tests, t.checker, t.signature]
+            prefix = key_prefix("result", __version__, *self._language_keys[job.language], tests, limits.__dict__)
+            if prefixes is not None:
+                prefixes[shared] = prefix
+        return finish_key(prefix, job.code)
 
     def _execute(self, worker: Worker, job: ScoreJob, limits: Limits) -> ExecutionResult:
         """Run the job, or serve an identical one's result (same task, program, language, limits
@@ -234,9 +271,9 @@ class Scorer:
         waits on a twin); identical jobs of separate calls meet in the result cache."""
         if self.cache is None:
             return jobs, {}
-        firsts, twins, seen = [], {}, {}
+        firsts, twins, seen, prefixes = [], {}, {}, {}
         for job in jobs:
-            job.result_key = self._result_key(job, self.limits_for(job.task))
+            job.result_key = self._result_key(job, self.limits_for(job.task), prefixes)
             first = seen.setdefault(job.result_key, job)
             if first is job:
                 firsts.append(job)
