@@ -2,9 +2,9 @@
 
 Scores the 656-sample HumanEval mix with one worker (execution only, no cache) and reads CPU
 counters around the run: this process (the host side: judge, channel, reward), the Docker cgroup
-(runner + candidate processes), dockerd and the containerd shims. Then, inside the python image,
-times a bare fork + exit of the runner-sized interpreter: the cost every candidate pays for a
-fresh process. Run: ``.venv/bin/python benchmarks/bench_cpu_split.py``. Prints figures only.
+(runner, zygote and candidate processes), dockerd and the containerd shims. Then, inside the python
+image, times a bare fork + exit of an interpreter like the zygote (the runner module and its
+preload list): the cost every candidate pays for a fresh process. Run: ``.venv/bin/python benchmarks/bench_cpu_split.py``. Prints figures only.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def main() -> None:
     print(f"CPU per candidate: host {host:.2f} ms, container (runner + candidate) {container:.2f} ms, "
           f"dockerd + shims {daemons:.2f} ms; total {host + container + daemons:.2f} ms")
     print(f"page faults in the container per candidate: {faults:.0f}")
-    print(f"floor: fork + exit of the runner-sized interpreter in the image: parent {parent:.2f} ms + "
+    print(f"floor: fork + exit of a zygote-sized interpreter in the image: parent {parent:.2f} ms + "
           f"child {child:.2f} ms = {parent + child:.2f} ms CPU")
 
 
