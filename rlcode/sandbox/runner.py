@@ -711,6 +711,7 @@ class Zygote:
             if pid is not None:  # the zygote answered, but clone itself is refused here
                 self.enabled = False
                 return None
+        self.enabled = False  # a fresh zygote died twice without answering: it cannot start here
         return None
 
     def stop(self) -> None:
