@@ -322,7 +322,9 @@ PROGRAMS: dict[str, dict[str, str]] = {
         "runtime_error": "const thing = null;\nconsole.log(thing.boom);\n",
         "timeout": "for (;;) {}\n",
         "memory_exceeded": "const hog = [];\nfor (;;) hog.push(new Array(1 << 16).fill(1.5));\n",
-        "output_exceeded": "for (;;) console.log('xxxxxxxxxxxxxxxx');\n",
+        # Blocking writes to fd 1: console.log queues in memory once the pipe is full and a busy
+        # loop never flushes it, so under load the CPU limit could win that race.
+        "output_exceeded": "const fs = require('fs');\nfor (;;) fs.writeSync(1, 'xxxxxxxxxxxxxxxx\\n');\n",
         "forgery": """
             process.exit(0);
             const data = require("fs").readFileSync(0, "utf8").trim().split(/\\s+/).map(Number);
@@ -356,7 +358,7 @@ PROGRAMS: dict[str, dict[str, str]] = {
         "runtime_error": "function boom(): number {\n  throw new Error(\"boom\");\n}\nconsole.log(boom());\n",
         "timeout": "for (;;) {}\n",
         "memory_exceeded": "const hog: number[][] = [];\nfor (;;) hog.push(new Array<number>(1 << 16).fill(1.5));\n",
-        "output_exceeded": "for (;;) console.log(\"xxxxxxxxxxxxxxxx\");\n",
+        "output_exceeded": "import * as fs from \"fs\";\nfor (;;) fs.writeSync(1, \"xxxxxxxxxxxxxxxx\\n\");\n",
         # process.exit returns never: called directly, tsc would reject the unreachable rest.
         "forgery": """
             import { readFileSync } from "fs";

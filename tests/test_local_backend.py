@@ -93,3 +93,15 @@ def test_without_clone_the_runner_forks_candidates_itself(local_backend, monkeyp
         assert run(worker, probe).verdict is Verdict.PASSED
     finally:
         worker.close()
+
+
+def test_a_zygote_that_cannot_start_is_given_up_for_forking():
+    """A zygote whose interpreter cannot start (it dies without answering, twice) is not retried
+    at every spawn: the runner falls back to forking candidates itself from then on."""
+    from rlcode.sandbox import runner
+
+    zygote = runner.Zygote("/tmp", None)
+    zygote._argv = lambda _fd: ["/nonexistent/python3"]
+    assert zygote.spawn(b"{}", []) is None
+    assert not zygote.enabled and zygote.pid is None
+    assert zygote.spawn(b"{}", []) is None and not zygote.start()  # no more attempts
