@@ -179,6 +179,19 @@ LIMIT_CASES = {
 }
 
 
+# For probes (prepended to a candidate): the zygotes, and every process but the runner (PID 1), the
+# zygote and the caller itself, which must be none between candidates.
+PROCESSES = """
+    import os
+    def zygotes():
+        return [int(p) for p in os.listdir('/proc') if p.isdigit()
+                and open(f'/proc/{p}/comm').read() == 'rlcode-zygote\\n']
+    def others():
+        return [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())
+                and open(f'/proc/{p}/comm').read() != 'rlcode-zygote\\n']
+"""
+
+
 @pytest.mark.parametrize("name", sorted(LIMIT_CASES))
 def test_limit_is_enforced_and_reported(docker_worker, name):
     code, allowed = LIMIT_CASES[name]
@@ -188,13 +201,10 @@ def test_limit_is_enforced_and_reported(docker_worker, name):
     assert time.monotonic() - started < 15
     assert result.details.get("wall_s", 0) < FAST.time_s * 2 + 2
     # Nothing survives: the same container serves the next candidate, with no process or file left.
-    probe = run(docker_worker, """
-        import os
-        def add(a, b):
-            pids = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())
-                    and open(f'/proc/{p}/comm').read() != 'rlcode-zygote\\n']
-            left = os.listdir('/tmp') + os.listdir('/dev/shm')
-            return a + b if not pids and not left else (pids, left)
+    probe = run(docker_worker, PROCESSES + """
+    def add(a, b):
+        pids, left = others(), os.listdir('/tmp') + os.listdir('/dev/shm')
+        return a + b if not pids and not left else (pids, left)
     """)
     assert probe.verdict is Verdict.PASSED, probe.details
 
@@ -273,19 +283,11 @@ def test_forged_frames_on_the_control_socket_only_fail_the_candidate(docker_work
     assert run(docker_worker, HONEST).verdict is Verdict.PASSED
 
 
-ZYGOTE_PIDS = """
-    import os
-    def zygotes():
-        return [int(p) for p in os.listdir('/proc') if p.isdigit()
-                and open(f'/proc/{p}/comm').read() == 'rlcode-zygote\\n']
-"""
-
-
 @pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGSTOP", "SIGTERM"])
 def test_candidate_signalling_the_zygote_only_costs_itself(docker_worker, signal_name):
     """The zygote clones every candidate and shares their uid: a candidate may kill or stop it.
     The runner then replaces it (or continues it), and the next candidates run as before."""
-    attack = ZYGOTE_PIDS + f"""
+    attack = PROCESSES + f"""
     import signal
     def add(a, b):
         for pid in zygotes():
@@ -294,7 +296,7 @@ def test_candidate_signalling_the_zygote_only_costs_itself(docker_worker, signal
     """
     assert run(docker_worker, attack).verdict is Verdict.PASSED  # its own answer is still right
     for _ in range(3):
-        probe = ZYGOTE_PIDS + """
+        probe = PROCESSES + """
     def add(a, b):
         z = zygotes()
         state = open(f'/proc/{z[0]}/stat').read().rsplit(')', 1)[1].split()[0] if z else '?'
@@ -333,13 +335,12 @@ def test_orphaned_daemon_is_killed(docker_worker):
             return a + b
     """
     assert run(docker_worker, daemon).verdict is Verdict.PASSED
-    probe = """
-        import os, time
-        def add(a, b):
-            time.sleep(0.3)
-            pids = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())
-                    and open(f'/proc/{p}/comm').read() != 'rlcode-zygote\\n']
-            return a + b if not pids and not os.path.exists('/tmp/alive') else pids
+    probe = PROCESSES + """
+    import time
+    def add(a, b):
+        time.sleep(0.3)
+        pids = others()
+        return a + b if not pids and not os.path.exists('/tmp/alive') else pids
     """
     assert run(docker_worker, probe).verdict is Verdict.PASSED
 

@@ -2,6 +2,7 @@
 that concurrent workers build each judge once. No sandbox: calls are answered in this process."""
 
 import threading
+import time
 
 from rlcode.judge import check
 from rlcode.judge.check import CheckJudge, judge_for
@@ -79,6 +80,7 @@ def test_concurrent_workers_build_each_judge_once(monkeypatch):
 
     def counted_build(self, t):
         builds.append(t.task_id)
+        time.sleep(0.05)  # a build long enough that the other threads ask while it runs
         real_build(self, t)
 
     monkeypatch.setattr(CheckJudge, "_build", counted_build)

@@ -6,7 +6,7 @@ import pytest
 
 from rlcode.records import Verdict
 from rlcode.sandbox.local import namespaces_available
-from tests.test_attacks_docker import FORGERIES, HONEST, LIMIT_CASES, run
+from tests.test_attacks_docker import FORGERIES, HONEST, LIMIT_CASES, PROCESSES, run
 
 
 @pytest.mark.parametrize("name", ["exit0_at_import", "always_equal", "float_subclass", "forged_channel_reply",
@@ -34,12 +34,10 @@ def test_namespaces_hide_network_and_kill_daemons(local_worker):
     """
     assert run(local_worker, code).verdict is Verdict.PASSED
     uid = 65534 if os.getuid() == 0 else os.getuid()  # root drops candidates to nobody
-    probe = f"""
-        import os
-        def add(a, b):
-            pids = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())
-                    and open(f'/proc/{{p}}/comm').read() != 'rlcode-zygote\\n']
-            return a + b if not pids and os.getuid() == {uid} else (pids, os.getuid())
+    probe = PROCESSES + f"""
+    def add(a, b):
+        pids = others()
+        return a + b if not pids and os.getuid() == {uid} else (pids, os.getuid())
     """
     assert run(local_worker, probe).verdict is Verdict.PASSED
 

@@ -237,7 +237,7 @@ _JUDGE_FORMAT = (sys.version, hashlib.sha256(Path(__file__).read_bytes()).hexdig
 
 
 def _store_key(task: Task) -> str:
-    return cache_key("judge", _JUDGE_FORMAT, task.task_id, task.prompt, task.test, task.entry_point)
+    return cache_key("judge", _JUDGE_FORMAT, *_key(task))
 
 
 def _load_judge(task: Task, store, key: str) -> "CheckJudge | None":

@@ -526,6 +526,7 @@ def _python_child(ctl_fd: int, msg: dict) -> None:
 
 
 _READY = frame({"status": "ready"})
+_READY_BODY = _READY[_HEADER.size:]
 
 
 def _answer(fn, name: str, args, kwargs) -> dict:
@@ -891,7 +892,7 @@ class Runner:
         except OSError:
             return {"ok": True, "status": "died", "report": self._end_child()}
         body = child.watch(until_ctl_message=True, raw=True)
-        if body == _READY[_HEADER.size:]:
+        if body == _READY_BODY:
             return {"ok": True, "status": "ready"}
         try:
             reply = parse_body(body) if body is not None else None
