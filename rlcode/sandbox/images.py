@@ -1,7 +1,7 @@
 """Sandbox images: offline bootstrap of the Debian base, one image per language.
 
-An image's tag carries a hash of its Dockerfile and the runner, so a changed runner is never
-run from a stale image: the next ``ensure_image`` builds it.
+An image's tag carries a hash of its Dockerfile and the runner (with its zygote's C loop), so a
+changed runner is never run from a stale image: the next ``ensure_image`` builds it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ BASE_IMAGE = "rlcode/debian-base:bookworm"
 IMAGE_PREFIX = "rlcode-sandbox"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 RUNNER = Path(__file__).with_name("runner.py")
+ZYGOTE_SOURCE = Path(__file__).with_name("zygote.c")  # the zygote's clone loop, compiled in the image
 # The image's entry point (``python3 -I -B /opt/rlcode`` runs it): the runner imported as a module,
 # so that it loads from the cache compiled at build time instead of being compiled at every start.
 RUNNER_MAIN = b"import sys\nimport runner\n\nsys.exit(runner.main(sys.argv))\n"
@@ -47,8 +48,9 @@ def image_tag(language: Language) -> str:
     """Tagged by a hash of everything that goes into the build context."""
     h = hashlib.sha256()
     folder = dockerfile(language).parent
-    for path in [*sorted(p for p in folder.rglob("*") if p.is_file()), RUNNER]:
-        h.update(str(path.relative_to(folder) if path != RUNNER else "runner.py").encode())
+    shared = (RUNNER, ZYGOTE_SOURCE)
+    for path in [*sorted(p for p in folder.rglob("*") if p.is_file()), *shared]:
+        h.update(str(path.name if path in shared else path.relative_to(folder)).encode())
         h.update(path.read_bytes())
     h.update(RUNNER_MAIN)
     digest = h.hexdigest()[:12]
@@ -63,6 +65,7 @@ def _context(language: Language) -> io.BytesIO:
             if path.is_file():
                 tar.add(path, arcname=str(path.relative_to(folder)))
         tar.add(RUNNER, arcname="runner.py")
+        tar.add(ZYGOTE_SOURCE, arcname="zygote.c")
         main = tarfile.TarInfo("__main__.py")
         main.size = len(RUNNER_MAIN)
         tar.addfile(main, io.BytesIO(RUNNER_MAIN))

@@ -619,37 +619,72 @@ def _process_namer():
 def zygote_main(sock_fd: int, workdir: str, drop_to: int | None) -> None:
     """The zygote process (started by ``Zygote.start``): for each request on its socket, clone a child
     that runs ``Runner._child_main`` and answer its pid (-1 where clone is refused). Never returns."""
-    sock = socket.socket(fileno=sock_fd)
     _undumpable()  # exec made this process dumpable again; its clones inherit the flag
     with open("/proc/self/comm", "rb") as f:
         own_name = f.read().strip()
     name = _process_namer()
     name(ZYGOTE_NAME)
-    clone = _clone_parent()
+    serve = _serve_in_c() or _serve_in_python()
     os.environ.pop("LD_BIND_NOW", None)  # for the zygote's own loading only (see Zygote.start)
     _prepare_process(workdir, drop_to)
     _preload()
     gc.freeze()  # the cloned children's collections leave the inherited objects alone
-    while True:
-        try:
-            msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 8)
-        except InterruptedError:
-            continue
-        if not msg:
-            os._exit(0)  # the runner is gone
-        try:
-            pid = clone() if clone is not None else -1
-        except OSError:
-            pid = -1
-        if pid == 0:  # (the zygote's socket is closed with every other fd by _become_candidate)
-            name(own_name)  # the interpreter's own name back, as a forked child has
-            if "random" in sys.modules:  # what fork's at-fork hook does; a raw clone runs none
-                sys.modules["random"].seed()
-            Runner._child_main(msg, fds)
-            os._exit(0)
-        for fd in fds:
-            os.close(fd)
-        sock.send(_PID.pack(pid))
+    msg, fds = serve(sock_fd)  # returns in each new child only (the zygote's socket is closed
+    name(own_name)  # with every other fd by _become_candidate); the interpreter's own name back
+    if "random" in sys.modules:  # what fork's at-fork hook does; a raw clone runs none
+        sys.modules["random"].seed()
+    Runner._child_main(msg, fds)
+    os._exit(0)
+
+
+ZYGOTE_LIB = "zygote.so"  # zygote.c, compiled next to this file when the image is built
+
+
+def _serve_in_c():
+    """The clone loop of ``zygote.c`` (see there why), or None where it is not built or cannot load."""
+    try:
+        import ctypes
+
+        lib = ctypes.PyDLL(os.path.join(os.path.dirname(os.path.abspath(__file__)), ZYGOTE_LIB))
+        loop = lib.rl_zygote_serve  # PyDLL: the GIL stays held; this process has no other thread
+    except (OSError, AttributeError, ImportError):
+        return None
+    loop.restype = ctypes.c_long
+    loop.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.c_int, ctypes.POINTER(ctypes.c_int),
+                     ctypes.POINTER(ctypes.c_void_p)]
+
+    def serve(sock_fd: int) -> tuple[bytes, list[int]]:
+        fds, count, data = (ctypes.c_int * 8)(), ctypes.c_int(0), ctypes.c_void_p()
+        size = loop(sock_fd, fds, len(fds), ctypes.byref(count), ctypes.byref(data))
+        return ctypes.string_at(data, size), list(fds[:count.value])
+
+    return serve
+
+
+def _serve_in_python():
+    """The same loop as ``zygote.c``, for where that is not built (the local backend)."""
+    clone = _clone_parent()
+
+    def serve(sock_fd: int) -> tuple[bytes, list[int]]:
+        sock = socket.socket(fileno=sock_fd)
+        while True:
+            try:
+                msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 8)
+            except InterruptedError:
+                continue
+            if not msg:
+                os._exit(0)  # the runner is gone
+            try:
+                pid = clone() if clone is not None else -1
+            except OSError:
+                pid = -1
+            if pid == 0:
+                return msg, fds
+            for fd in fds:
+                os.close(fd)
+            sock.send(_PID.pack(pid))
+
+    return serve
 
 
 class Zygote:
