@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,20 @@ def check(candidate):
     assert candidate(-5, 5) == 0
     assert candidate(918273, 1) == 918274
 """
+
+
+def containers_gone(filters: dict, within_s: float = 10.0) -> bool:
+    """Whether no container matches ``filters`` within ``within_s``: an idle container is removed by
+    the daemon once its runner exits (``DockerSession.close``), a moment after the caller returns."""
+    import docker
+
+    api = docker.from_env().api
+    deadline = time.monotonic() + within_s
+    while api.containers(all=True, filters=filters):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

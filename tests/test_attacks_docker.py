@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import textwrap
+import threading
 import time
 
 import pytest
 
 from rlcode.records import Verdict
-from tests.conftest import ADD_TEST, FAST, make_task
+from tests.conftest import ADD_TEST, FAST, containers_gone, make_task
 
 pytestmark = pytest.mark.docker
 
@@ -449,16 +450,24 @@ def test_repeated_infrastructure_failure_is_sandbox_error(docker_backend):
 
 
 def test_containers_are_removed_on_close(docker_backend):
+    """An idle container ends when its channel closes and the daemon removes it; one whose
+    runner is mid-request (here: held by another thread) is killed and removed at once."""
     import docker
 
-    client = docker.from_env()
     from rlcode.scoring.pool import Worker
 
     worker = Worker(docker_backend, retries=0)
     run(worker, HONEST)
     name = next(iter(worker._sessions.values())).session.container.name
     worker.close()
-    assert not client.containers.list(all=True, filters={"name": name})
+    assert containers_gone({"name": name})
+
+    busy = docker_backend.open_session("python")
+    held = threading.Event()
+    threading.Thread(target=lambda: (busy.txn.acquire(), held.set()), daemon=True).start()
+    held.wait(5)
+    docker_backend.release(busy)
+    assert not docker.from_env().api.containers(all=True, filters={"name": busy.container.name})
 
 
 def test_frames_bypass_the_daemon_on_a_socket_only_the_runner_holds(docker_worker):

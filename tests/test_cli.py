@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rlcode.cli import app
-from tests.conftest import write_jsonl
+from tests.conftest import containers_gone, write_jsonl
 
 runner = CliRunner()
 MIX = Path(__file__).parents[1] / "examples" / "humaneval_mix.jsonl"
@@ -83,8 +83,6 @@ def test_table_output_names_verdicts_and_pass_at_k(tmp_path):
 
 @pytest.mark.docker
 def test_ctrl_c_leaves_a_valid_file_and_no_containers(tmp_path):
-    import docker
-
     out = tmp_path / "o.jsonl"
     cmd = [sys.executable, "-m", "rlcode", "score", str(MIX), "--tasks", "humaneval", "--out", str(out), "-q"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -96,13 +94,26 @@ def test_ctrl_c_leaves_a_valid_file_and_no_containers(tmp_path):
     assert proc.returncode == 130, err
     rows = [json.loads(line) for line in out.read_text().splitlines()]  # every line is whole JSON
     assert 0 < len(rows) < 656
-    client = docker.from_env()
-    mine = client.containers.list(all=True, filters={"label": f"rlcode.owner={proc.pid}"})
-    assert mine == []
+    assert containers_gone({"label": f"rlcode.owner={proc.pid}"})
     done = subprocess.run(cmd + ["--json"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     final = [json.loads(line) for line in out.read_text().splitlines()]
     assert len({(r["task_id"], r["candidate_id"]) for r in final}) == len(final) == 656
+
+
+@pytest.mark.docker
+def test_a_killed_run_leaves_no_containers(tmp_path):
+    """SIGKILL gives rlcode no chance to clean up: each runner sees its channel close, exits, and
+    the daemon removes its container (nothing is left for ``rlcode sandbox prune``)."""
+    out = tmp_path / "o.jsonl"
+    cmd = [sys.executable, "-m", "rlcode", "score", str(MIX), "--tasks", "humaneval", "--out", str(out), "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20000):
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert containers_gone({"label": f"rlcode.owner={proc.pid}"})
 
 
 @pytest.mark.docker
