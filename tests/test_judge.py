@@ -98,3 +98,59 @@ def test_concurrent_workers_build_each_judge_once(monkeypatch):
         t.join()
     assert builds == ["t/concurrent"]
     assert len({id(j) for j in judges}) == 1 and judges[0].record() is not None
+
+
+# A multi-line assert (message on the next line, a comment inside), then a failing one: the
+# rewritten test keeps every line where it was, so failures report the test's own line numbers.
+MULTILINE = """
+def check(candidate):
+    assert candidate(
+        1) == 2, (  # the message follows
+        "one")
+    assert candidate(2) == 4, \\
+        "two"
+    assert candidate(3) == 5
+"""
+
+
+def test_the_rewritten_test_keeps_its_lines():
+    import ast
+
+    source, counted = check._rewrite(MULTILINE, ast.parse(MULTILINE))
+    assert counted == 3 and source.count("\n") == MULTILINE.count("\n") and "assert" not in source
+    outcome = CheckJudge(make_task(MULTILINE)).run(lambda args, kwargs: args[0] + 1)
+    assert (outcome.passed, outcome.total) == (1, 3)
+    assert [(f["line"], f["message"]) for f in outcome.failures] == [(6, "AssertionError: two"),
+                                                                      (8, "AssertionError")]
+
+
+# Where an assert cannot become a lambda call (class-body names, a walrus binding a name the next
+# assert uses), the test's tree is rewritten instead, with the same meaning.
+FALLBACKS = {
+    "class body": """
+def check(candidate):
+    class Fixture:
+        x = candidate(1)
+        assert x == 2
+    assert Fixture.x == 2
+    assert candidate(2) == 3
+""",
+    "walrus": """
+def check(candidate):
+    assert (y := candidate(1)) == 2
+    assert y + candidate(2) == 5
+    assert candidate(3) == 0
+""",
+}
+
+
+def test_asserts_a_lambda_cannot_hold_fall_back_to_the_tree():
+    import ast
+
+    for name, test in FALLBACKS.items():
+        assert check._rewrite(test, ast.parse(test)) is None, name
+        judge = CheckJudge(make_task(test))
+        assert judge.record_code is not judge.test_code, name  # two compiles of the tree
+        outcome = judge.run(lambda args, kwargs: args[0] + 1)
+        assert (outcome.passed, outcome.total, len(outcome.failures)) == (2, 2 + (name == "walrus"), name == "walrus"), name
+        assert _arguments(judge.record()) == [1, 2] + [3] * (name == "walrus"), name

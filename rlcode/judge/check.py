@@ -84,16 +84,45 @@ def _short(exc: BaseException) -> str:
 
 
 class _Recorder:
+    """``__rl__`` in the test's namespace (a dunder name: names with two leading underscores
+    alone are mangled inside classes, and asserts in methods call it too). The rewritten test calls ``check`` for each counted assert
+    and ``nested`` for every other one (``_rewrite``); the tree-rewritten fallback calls ``ok`` and
+    ``fail`` itself. When ``recording``, asserts never stop the check (see ``_neutralise_asserts``)."""
+
     Gone = (CandidateGone, Diverged)
 
-    def __init__(self, outcome: CheckOutcome):
+    def __init__(self, outcome: CheckOutcome, recording: bool = False):
         self.outcome = outcome
+        self.recording = recording
 
     def ok(self) -> None:
         self.outcome.passed += 1
 
     def fail(self, line: int, exc: BaseException) -> None:
         self.outcome.fail(line, exc)
+
+    def check(self, line: int, test: Callable[[], Any], msg: Callable[[], Any] | None = None) -> None:
+        """``assert test(), msg()`` as one test: a failure is counted and the check goes on."""
+        try:
+            self.nested(test, msg)
+        except self.Gone:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - whatever the assert raised fails this test only
+            self.fail(line, exc)
+        else:
+            self.ok()
+
+    def nested(self, test: Callable[[], Any], msg: Callable[[], Any] | None = None) -> None:
+        """``assert test(), msg()``; when recording, both evaluated and neither can fail."""
+        if self.recording:
+            for part in (test, msg):
+                try:
+                    if part is not None:
+                        part()
+                except Exception:  # noqa: BLE001, S110 - recording only collects the calls
+                    pass
+        elif not test():
+            raise AssertionError(msg()) if msg is not None else AssertionError
 
 
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
@@ -110,14 +139,14 @@ def _name(name: str, loc: dict) -> ast.expr:
 
 
 def _rl(method: str, loc: dict, *args: ast.expr) -> ast.stmt:
-    call = ast.Call(ast.Attribute(_name("__rl", loc), method, ast.Load(), **loc), list(args), [], **loc)
+    call = ast.Call(ast.Attribute(_name("__rl__", loc), method, ast.Load(), **loc), list(args), [], **loc)
     return ast.Expr(call, **loc)
 
 
 def _counted(stmt: ast.Assert) -> ast.Try:
-    """try: <assert> / except __rl.Gone: raise / except BaseException as e: __rl.fail(line, e) / else: __rl.ok()"""
+    """try: <assert> / except __rl__.Gone: raise / except BaseException as e: __rl__.fail(line, e) / else: __rl__.ok()"""
     loc = _loc(stmt)
-    gone = ast.Attribute(_name("__rl", loc), "Gone", ast.Load(), **loc)
+    gone = ast.Attribute(_name("__rl__", loc), "Gone", ast.Load(), **loc)
     failed = _rl("fail", loc, ast.Constant(stmt.lineno, **loc), _name("__rl_e", loc))
     return ast.Try(
         body=[stmt],
@@ -188,6 +217,71 @@ def _neutralise_asserts(node: ast.AST) -> None:
                     _neutralise_asserts(stmt)
                 out.append(stmt)
         setattr(owner, name, out)
+
+
+# What a lambda cannot hold the way an assert statement does: names a walrus binds, yields, awaits.
+_NOT_IN_LAMBDA = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
+
+
+def _asserts(tree: ast.Module) -> list[tuple[ast.Assert, bool]] | None:
+    """Every assert with whether it counts (directly in the body of a ``def check`` that
+    ``_count_asserts`` finds), in source order; None when one cannot become a lambda call: it
+    sits in a class body (a lambda there cannot see the class's names) or holds what
+    ``_NOT_IN_LAMBDA`` names."""
+    found: list[tuple[ast.Assert, bool]] = []
+
+    def visit(node: ast.AST, in_class: bool, top: bool, counting: bool) -> bool:
+        for owner, name in _blocks(node):
+            for stmt in getattr(owner, name):
+                if isinstance(stmt, ast.Assert):
+                    if in_class or any(isinstance(n, _NOT_IN_LAMBDA) for n in ast.walk(stmt)):
+                        return False
+                    found.append((stmt, counting and owner is node))
+                elif isinstance(stmt, _COMPOUND):
+                    function = isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    scope_class = isinstance(stmt, ast.ClassDef) or (in_class and not function)
+                    counts = top and isinstance(stmt, ast.FunctionDef) and stmt.name == "check"
+                    if not visit(stmt, scope_class, top and not isinstance(stmt, ast.FunctionDef), counts):
+                        return False
+        return True
+
+    if not visit(tree, False, True, False):
+        return None
+    return sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset))
+
+
+def _rewrite(source: str, tree: ast.Module) -> tuple[str, int] | None:
+    """The test's source with every assert made a call on ``__rl__``, line for line, and how many
+    count: ``assert X, M`` directly in ``check`` becomes ``__rl__.check(LINE, lambda: (X), lambda:
+    (M))``, any other ``__rl__.nested(lambda: (X), lambda: (M))``. One compile of source then
+    serves checking and recording alike (``_Recorder`` decides), instead of two compiles of a
+    rewritten tree, which cost several times more. None where the text cannot be rewritten so
+    (``_asserts``; carriage returns), and the tree is rewritten instead."""
+    if "\r" in source:
+        return None
+    found = _asserts(tree)
+    if found is None:
+        return None
+    data = source.encode()
+    starts = [0]
+    for line in data.split(b"\n"):
+        starts.append(starts[-1] + len(line) + 1)
+
+    def span(node: ast.AST) -> tuple[int, int]:
+        return starts[node.lineno - 1] + node.col_offset, starts[node.end_lineno - 1] + node.end_col_offset
+
+    out, done, counted = [], 0, 0
+    for stmt, counts in found:
+        begin, end = span(stmt)
+        parts = [b"lambda: (" + data[slice(*span(e))] + b")" for e in (stmt.test, stmt.msg) if e is not None]
+        head = f"__rl__.check({stmt.lineno}, " if counts else "__rl__.nested("
+        call = head.encode() + b", ".join(parts)
+        call += b"\n" * (data.count(b"\n", begin, end) - call.count(b"\n")) + b")"  # (inside the call's parentheses)
+        out += [data[done:begin], call]
+        done = end
+        counted += counts
+    out.append(data[done:])
+    return b"".join(out).decode(), counted
 
 
 _BUILDING: dict[tuple, threading.Lock] = {}
@@ -283,19 +377,28 @@ class CheckJudge:
             self.prompt_code = compile(task.prompt, f"<prompt {task.task_id}>", "exec") if task.prompt else None
         except SyntaxError:
             self.prompt_code = None  # a prompt that is not a module on its own: no helpers
-        tree = ast.parse(task.test or "", filename=f"<test {task.task_id}>")
+        filename = f"<test {task.task_id}>"
+        tree = ast.parse(task.test or "", filename=filename)
+        rewritten = _rewrite(task.test or "", tree)  # reads the tree, changes nothing in it
+        if rewritten is not None:
+            source, self.asserts = rewritten
+            try:
+                self.test_code = self.record_code = compile(source, filename, "exec")
+                return
+            except (SyntaxError, ValueError):  # not expected; the tree can always be rewritten
+                pass
         self.asserts = _count_asserts(tree)  # new nodes got their locations where they were made
-        self.test_code = compile(tree, f"<test {task.task_id}>", "exec")
+        self.test_code = compile(tree, filename, "exec")
         # The recording version from the same tree: the counted asserts stay wrapped, and their
         # wrappers pass Diverged on (``_Recorder.Gone``), so recording still stops where it must.
         _neutralise_asserts(tree)
-        self.record_code = compile(tree, f"<test {task.task_id}>", "exec")
+        self.record_code = compile(tree, filename, "exec")
 
     @property
     def total(self) -> int:
         return max(1, self.asserts)
 
-    def _namespace(self, outcome: CheckOutcome, candidate: Callable) -> dict[str, Any]:
+    def _namespace(self, outcome: CheckOutcome, candidate: Callable, recording: bool) -> dict[str, Any]:
         ns: dict[str, Any] = {"__name__": "__rlcode_judge__", "__builtins__": _builtins_with_seeded_random()}
         if self.prompt_code is not None:
             try:
@@ -304,7 +407,7 @@ class CheckJudge:
                 pass
         candidate.__name__ = self.entry_point or "candidate"
         ns[self.entry_point] = candidate
-        ns["__rl"] = _Recorder(outcome)
+        ns["__rl__"] = _Recorder(outcome, recording)
         return ns
 
     def run(self, call: Callable[[tuple, dict], Any], _recording: bool = False) -> CheckOutcome:
@@ -314,7 +417,7 @@ class CheckJudge:
         def candidate(*args, **kwargs):
             return call(args, kwargs)
 
-        ns = self._namespace(outcome, candidate)
+        ns = self._namespace(outcome, candidate, _recording)
         try:
             exec(self.record_code if _recording else self.test_code, ns)  # noqa: S102 - trusted test code
             ns["check"](candidate)
