@@ -223,18 +223,21 @@ def _neutralise_asserts(node: ast.AST) -> None:
 _NOT_IN_LAMBDA = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
 
 
-def _asserts(tree: ast.Module) -> list[tuple[ast.Assert, bool]] | None:
+def _asserts(tree: ast.Module, source: str) -> list[tuple[ast.Assert, bool]] | None:
     """Every assert with whether it counts (directly in the body of a ``def check`` that
     ``_count_asserts`` finds), in source order; None when one cannot become a lambda call: it
     sits in a class body (a lambda there cannot see the class's names) or holds what
     ``_NOT_IN_LAMBDA`` names."""
     found: list[tuple[ast.Assert, bool]] = []
+    # Walking every assert's expression costs more than the rest of the rewrite: only where the
+    # source has the words at all.
+    suspect = any(word in source for word in (":=", "yield", "await"))
 
     def visit(node: ast.AST, in_class: bool, top: bool, counting: bool) -> bool:
         for owner, name in _blocks(node):
             for stmt in getattr(owner, name):
                 if isinstance(stmt, ast.Assert):
-                    if in_class or any(isinstance(n, _NOT_IN_LAMBDA) for n in ast.walk(stmt)):
+                    if in_class or (suspect and any(isinstance(n, _NOT_IN_LAMBDA) for n in ast.walk(stmt))):
                         return False
                     found.append((stmt, counting and owner is node))
                 elif isinstance(stmt, _COMPOUND):
@@ -259,7 +262,7 @@ def _rewrite(source: str, tree: ast.Module) -> tuple[str, int] | None:
     (``_asserts``; carriage returns), and the tree is rewritten instead."""
     if "\r" in source:
         return None
-    found = _asserts(tree)
+    found = _asserts(tree, source)
     if found is None:
         return None
     data = source.encode()
