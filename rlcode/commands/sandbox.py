@@ -89,7 +89,7 @@ def prune(images: bool = typer.Option(False, "--images", help="also remove outda
     --images) outdated images."""
     import shutil
 
-    from rlcode.sandbox.docker import docker_client, stale_channel_dirs, stale_containers
+    from rlcode.sandbox.docker import docker_client, remove_container, stale_channel_dirs, stale_containers
     from rlcode.sandbox.images import IMAGE_PREFIX, image_tag
 
     if cache:
@@ -103,10 +103,7 @@ def prune(images: bool = typer.Option(False, "--images", help="also remove outda
         console.out.print(f"cleared the cache ({before['results']['entries']} results, "
                           f"{before['artifacts']['entries']} artifacts)")
     client = docker_client()
-    removed = 0
-    for c in stale_containers(client):
-        c.remove(force=True)
-        removed += 1
+    removed = sum(remove_container(client, c) for c in stale_containers(client))
     console.out.print(f"removed {removed} stale container(s)")
     dirs = stale_channel_dirs()
     for path in dirs:

@@ -271,15 +271,26 @@ class DockerBackend:
         return checks
 
 
-def stale_containers(client) -> list:
-    """Containers left by rlcode processes that are gone."""
+def stale_containers(client) -> list[str]:
+    """Ids of containers left by rlcode processes that are gone. (The low-level listing: the
+    high-level one fetches each container again, and an idle one may be removed meanwhile.)"""
     out = []
-    for c in client.containers.list(all=True, filters={"label": LABEL}):
-        owner = c.labels.get(OWNER_LABEL, "")
-        alive = owner.isdigit() and _pid_alive(int(owner))
-        if not alive:
-            out.append(c)
+    for c in client.api.containers(all=True, filters={"label": LABEL}):
+        owner = (c.get("Labels") or {}).get(OWNER_LABEL, "")
+        if not (owner.isdigit() and _pid_alive(int(owner))):
+            out.append(c["Id"])
     return out
+
+
+def remove_container(client, container_id: str) -> bool:
+    """Kill and remove it; False if it was already gone (removed by the daemon meanwhile)."""
+    import docker.errors
+
+    try:
+        client.api.remove_container(container_id, force=True)
+        return True
+    except docker.errors.NotFound:
+        return False
 
 
 def stale_channel_dirs() -> list[Path]:
@@ -304,4 +315,5 @@ def _pid_alive(pid: int) -> bool:
 
 BACKENDS.register("docker", DockerBackend)
 
-__all__ = ["DockerBackend", "DockerSession", "docker_client", "stale_channel_dirs", "stale_containers"]
+__all__ = ["DockerBackend", "DockerSession", "docker_client", "remove_container", "stale_channel_dirs",
+           "stale_containers"]

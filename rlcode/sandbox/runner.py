@@ -619,18 +619,20 @@ def _process_namer():
 def zygote_main(sock_fd: int, workdir: str, drop_to: int | None) -> None:
     """The zygote process (started by ``Zygote.start``): for each request on its socket, clone a child
     that runs ``Runner._child_main`` and answer its pid (-1 where clone is refused). Never returns."""
-    _undumpable()  # exec made this process dumpable again; its clones inherit the flag
+    compiled = _compiled_loop()  # (which also keeps ctypes out of this process)
+    (compiled.undumpable if compiled else _undumpable)()  # exec made it dumpable again; clones inherit it
     with open("/proc/self/comm", "rb") as f:
         own_name = f.read().strip()
-    name = _process_namer()
+    name = compiled.set_name if compiled else _process_namer()
     name(ZYGOTE_NAME)
-    serve = _serve_in_c() or _serve_in_python()
+    serve = compiled.serve if compiled else _serve_in_python(name)
     os.environ.pop("LD_BIND_NOW", None)  # for the zygote's own loading only (see Zygote.start)
     _prepare_process(workdir, drop_to)
     _preload()
     gc.freeze()  # the cloned children's collections leave the inherited objects alone
-    msg, fds = serve(sock_fd)  # returns in each new child only (the zygote's socket is closed
-    name(own_name)  # with every other fd by _become_candidate); the interpreter's own name back
+    # Returns in each new child only, with the interpreter's own name back (as a forked child
+    # has); the zygote's socket is closed with every other fd by _become_candidate.
+    msg, fds = serve(sock_fd, own_name)
     if "random" in sys.modules:  # what fork's at-fork hook does; a raw clone runs none
         sys.modules["random"].seed()
     Runner._child_main(msg, fds)
@@ -640,32 +642,25 @@ def zygote_main(sock_fd: int, workdir: str, drop_to: int | None) -> None:
 ZYGOTE_LIB = "zygote.so"  # zygote.c, compiled next to this file when the image is built
 
 
-def _serve_in_c():
-    """The clone loop of ``zygote.c`` (see there why), or None where it is not built or cannot load."""
+def _compiled_loop():
+    """The ``zygote.c`` module (see there why), or None where it is not built or cannot load."""
     try:
-        import ctypes
+        from importlib.util import module_from_spec, spec_from_file_location
 
-        lib = ctypes.PyDLL(os.path.join(os.path.dirname(os.path.abspath(__file__)), ZYGOTE_LIB))
-        loop = lib.rl_zygote_serve  # PyDLL: the GIL stays held; this process has no other thread
-    except (OSError, AttributeError, ImportError):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), ZYGOTE_LIB)
+        spec = spec_from_file_location("_rlzygote", path)
+        module = module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    except (OSError, ImportError, AttributeError):
         return None
-    loop.restype = ctypes.c_long
-    loop.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.c_int, ctypes.POINTER(ctypes.c_int),
-                     ctypes.POINTER(ctypes.c_void_p)]
-
-    def serve(sock_fd: int) -> tuple[bytes, list[int]]:
-        fds, count, data = (ctypes.c_int * 8)(), ctypes.c_int(0), ctypes.c_void_p()
-        size = loop(sock_fd, fds, len(fds), ctypes.byref(count), ctypes.byref(data))
-        return ctypes.string_at(data, size), list(fds[:count.value])
-
-    return serve
 
 
-def _serve_in_python():
+def _serve_in_python(name):
     """The same loop as ``zygote.c``, for where that is not built (the local backend)."""
     clone = _clone_parent()
 
-    def serve(sock_fd: int) -> tuple[bytes, list[int]]:
+    def serve(sock_fd: int, own_name: bytes) -> tuple[bytes, list[int]]:
         sock = socket.socket(fileno=sock_fd)
         while True:
             try:
@@ -679,6 +674,7 @@ def _serve_in_python():
             except OSError:
                 pid = -1
             if pid == 0:
+                name(own_name)
                 return msg, fds
             for fd in fds:
                 os.close(fd)
@@ -768,6 +764,8 @@ class Zygote:
 
 
 _PID = struct.Struct(">i")
+_SPARE = {"target": "python", "limits": None}  # a Python child made ahead of time (Runner._spawn)
+_SPARE_REQUEST = marshal.dumps(_SPARE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -810,7 +808,10 @@ class Runner:
                 f.write(stdin_data)
             stdin_fd = os.open(stdin_path, os.O_RDONLY)
         fds = [out_w, err_w, stdin_fd] + ([child_sock.fileno()] if child_sock else [])
-        request = marshal.dumps({"target": target, "limits": lim if apply_limits else None})
+        if target == "python" and not apply_limits:
+            request = _SPARE_REQUEST
+        else:
+            request = marshal.dumps({"target": target, "limits": lim if apply_limits else None})
         pid = self.zygote.spawn(request, fds)
         if pid is None:  # no zygote here: fork from the runner itself
             if not self.preloaded:
@@ -836,7 +837,8 @@ class Runner:
     def _child_main(request: bytes, fds: list[int]) -> None:
         """In a new candidate process: set up, then become what the request says. Never returns."""
         try:
-            req = marshal.loads(request)
+            # (Most requests are for a spare: known without unmarshalling, which costs pages.)
+            req = _SPARE if request == _SPARE_REQUEST else marshal.loads(request)
             out_w, err_w, stdin_fd, *ctl = fds
             _become_candidate(ctl, out_w, err_w, stdin_fd, req["limits"])
             target = req["target"]

@@ -1,33 +1,42 @@
-/* The zygote's clone loop, in C (runner.py: zygote_main; built into every sandbox image).
+/* The zygote's clone loop, a CPython extension module (runner.py: zygote_main; compiled into
+   every sandbox image, loaded from /opt/rlcode/zygote.so as `_rlzygote`).
 
    After each clone the zygote's memory is shared copy-on-write with the new child, so every page
-   the zygote writes afterwards costs it a page fault and a copy. Its Python loop wrote some fifty
-   pages per candidate (the interpreter's frames, reference counts, allocator); this loop writes
-   its stack and the first page of its buffer. Loaded with ctypes.PyDLL; without it the runner
-   falls back to the same loop in Python. */
-#define _GNU_SOURCE
+   either of them writes costs a page fault and a copy. The same loop in Python wrote some fifty
+   pages of the zygote per candidate (the interpreter's frames, reference counts, allocator); this
+   one writes its stack and the first page of its buffer. In the child it also restores the
+   process name and hands the request back as Python objects directly, which costs the child far
+   fewer pages than returning through ctypes. Without it the runner runs the same loop in Python. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #define CLONE_PARENT 0x00008000
-#define MAX_REQUEST (1 << 20)
+#define MAX_FDS 16
 
 /* In .bss: pages the kernel never writes stay unmapped, so they cost a clone nothing. */
-static char request[MAX_REQUEST];
+static char request[1 << 20];
 
-/* Serve the runner's requests on the SOCK_SEQPACKET socket `sock`: for each, clone a child with
-   CLONE_PARENT (the runner stays its parent) and answer its pid (big-endian int32; -1 when clone
-   is refused). Returns only in a new child: the request's length, with its bytes at *data and up
-   to `maxfds` of the descriptors it carried in `fds` (their count in *nfds). The zygote exits
-   when the runner closes the socket. */
-long rl_zygote_serve(int sock, int *fds, int maxfds, int *nfds, char **data)
+/* serve(sock, name): serve the runner's requests on the SOCK_SEQPACKET socket `sock`: for each,
+   clone a child with CLONE_PARENT (the runner stays its parent) and answer its pid (big-endian
+   int32; -1 when clone is refused). Returns only in a new child, named `name` again: (request
+   bytes, [descriptors it carried]). The zygote exits when the runner closes the socket. */
+static PyObject *serve(PyObject *module, PyObject *args)
 {
-    char control[CMSG_SPACE(sizeof(int) * 16)];
+    int sock;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "iy", &sock, &name))
+        return NULL;
+    char control[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+    int fds[MAX_FDS];
     for (;;) {
         struct iovec iov = {request, sizeof request};
         struct msghdr msg = {0};
@@ -50,7 +59,7 @@ long rl_zygote_serve(int sock, int *fds, int maxfds, int *nfds, char **data)
             int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
             int *received = (int *)CMSG_DATA(c);
             for (int i = 0; i < k; i++) {
-                if (count < maxfds)
+                if (count < MAX_FDS)
                     fds[count++] = received[i];
                 else
                     close(received[i]);
@@ -60,9 +69,13 @@ long rl_zygote_serve(int sock, int *fds, int maxfds, int *nfds, char **data)
                        ? -1 /* a request this loop cannot hold whole: refuse it */
                        : syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
         if (pid == 0) {
-            *nfds = count;
-            *data = request;
-            return (long)n;
+            prctl(PR_SET_NAME, name, 0, 0, 0);
+            PyObject *list = PyList_New(count);
+            if (list == NULL)
+                return NULL;
+            for (int i = 0; i < count; i++)
+                PyList_SET_ITEM(list, i, PyLong_FromLong(fds[i]));
+            return Py_BuildValue("(y#N)", request, (Py_ssize_t)n, list);
         }
         for (int i = 0; i < count; i++)
             close(fds[i]);
@@ -70,4 +83,36 @@ long rl_zygote_serve(int sock, int *fds, int maxfds, int *nfds, char **data)
         while (send(sock, &answer, sizeof answer, 0) < 0 && errno == EINTR)
             ;
     }
+}
+
+/* set_name(name): this process's name (/proc/PID/comm). With undumpable, it keeps ctypes and
+   libffi out of the zygote (ten mappings, ~130 KB, that every clone would map again). */
+static PyObject *set_name(PyObject *module, PyObject *args)
+{
+    const char *name;
+    if (!PyArg_ParseTuple(args, "y", &name))
+        return NULL;
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+    Py_RETURN_NONE;
+}
+
+/* undumpable(): what runner._undumpable does (PR_SET_DUMPABLE 0), without ctypes. */
+static PyObject *undumpable(PyObject *module, PyObject *unused)
+{
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"undumpable", undumpable, METH_NOARGS, "Forbid same-uid processes to ptrace this one."},
+    {"serve", serve, METH_VARARGS, "Serve clone requests; returns (request, fds) in each new child."},
+    {"set_name", set_name, METH_VARARGS, "Set this process's name."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_rlzygote", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__rlzygote(void)
+{
+    return PyModule_Create(&module);
 }
