@@ -343,6 +343,23 @@ def test_zygote_clones_from_its_c_loop(docker_worker):
     assert per_candidate < 15, per_candidate
 
 
+def test_candidate_process_holds_only_its_own_descriptors_and_limits(docker_worker):
+    """What the zygote's C code sets up in each child (zygote.c: become, set_limits): a session of
+    its own, stdin/stdout/stderr and its control socket and nothing else (not the zygote's socket,
+    not another candidate's pipes), and the limits it was given."""
+    probe = """
+    import os, resource
+    def add(a, b):
+        fds = [int(fd) for fd in os.listdir('/proc/self/fd')]  # (the listing holds one itself)
+        limits = [resource.getrlimit(r) for r in (resource.RLIMIT_CPU, resource.RLIMIT_FSIZE,
+                                                  resource.RLIMIT_CORE)]
+        state = (len(fds), os.getsid(0) == os.getpid(), limits)
+        return a + b if state == (5, True, [(1, 2), (4 << 20, 4 << 20), (0, 0)]) else state
+    """
+    result = run(docker_worker, probe)
+    assert result.verdict is Verdict.PASSED, result.details
+
+
 def test_orphaned_daemon_is_killed(docker_worker):
     daemon = """
         import os, time

@@ -193,20 +193,27 @@ SAFE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL":
 KEEP_OUTPUT = 64 * 1024  # bytes of stdout/stderr kept for the report
 
 
-def _set_limits(limits: dict) -> None:
+def rlimits(limits: dict) -> list[tuple[int, int, int]]:
+    """(resource, soft, hard) for a candidate's limits: worked out by the runner, so a child only
+    applies them (``_set_limits``)."""
     cpu = max(1, math.ceil(limits["time_s"]))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    out = [(resource.RLIMIT_CPU, cpu, cpu + 1)]
+    mem = int(limits["memory_mb"]) << 20
     if limits.get("address_space", True):
-        mem = int(limits["memory_mb"]) << 20
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        out.append((resource.RLIMIT_AS, mem, mem))
     elif limits.get("data_limit"):
-        mem = int(limits["memory_mb"]) << 20
-        resource.setrlimit(resource.RLIMIT_DATA, (mem, mem))
-    fsize = int(limits["file_bytes"])
-    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    nofile = int(limits["open_files"])
-    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+        out.append((resource.RLIMIT_DATA, mem, mem))
+    fsize, nofile = int(limits["file_bytes"]), int(limits["open_files"])
+    return out + [(resource.RLIMIT_FSIZE, fsize, fsize), (resource.RLIMIT_CORE, 0, 0),
+                  (resource.RLIMIT_NOFILE, nofile, nofile)]
+
+
+def _set_limits(triples: list[tuple[int, int, int]]) -> None:
+    if _NATIVE is not None:
+        _NATIVE.set_limits(triples)
+        return
+    for which, soft, hard in triples:
+        resource.setrlimit(which, (soft, hard))
 
 
 def _prepare_process(workdir: str, drop_to: int | None) -> None:
@@ -227,9 +234,17 @@ def _prepare_process(workdir: str, drop_to: int | None) -> None:
     os.chdir(workdir)
 
 
-def _become_candidate(keep_fds, out_w: int, err_w: int, stdin_fd: int, limits: dict | None) -> None:
+_NATIVE = None  # the zygote's compiled module (zygote.c), inherited by its clones
+
+
+def _become_candidate(keep_fds, out_w: int, err_w: int, stdin_fd: int, limits: list | None) -> None:
     """In the new child: its own session, its pipes, its limits. Exits 70 on failure."""
     try:
+        if _NATIVE is not None and len(keep_fds) <= 1 and _NATIVE.become(out_w, err_w, stdin_fd,
+                                                                          keep_fds[0] if keep_fds else -1):
+            if limits is not None:
+                _set_limits(limits)
+            return
         os.setsid()
         os.dup2(stdin_fd, 0)
         os.dup2(out_w, 1)
@@ -484,7 +499,7 @@ def _python_spare(ctl_fd: int) -> None:
         msg = read_marshal(ctl_fd)
     except EOFError:
         os._exit(0)
-    _set_limits(msg["limits"])
+    _set_limits(msg["rlimits"])
     _python_child(ctl_fd, msg)
 
 
@@ -619,7 +634,8 @@ def _process_namer():
 def zygote_main(sock_fd: int, workdir: str, drop_to: int | None) -> None:
     """The zygote process (started by ``Zygote.start``): for each request on its socket, clone a child
     that runs ``Runner._child_main`` and answer its pid (-1 where clone is refused). Never returns."""
-    compiled = _compiled_loop()  # (which also keeps ctypes out of this process)
+    global _NATIVE
+    compiled = _NATIVE = _compiled_loop()  # (which also keeps ctypes out of this process)
     (compiled.undumpable if compiled else _undumpable)()  # exec made it dumpable again; clones inherit it
     with open("/proc/self/comm", "rb") as f:
         own_name = f.read().strip()
@@ -811,7 +827,7 @@ class Runner:
         if target == "python" and not apply_limits:
             request = _SPARE_REQUEST
         else:
-            request = marshal.dumps({"target": target, "limits": lim if apply_limits else None})
+            request = marshal.dumps({"target": target, "limits": rlimits(lim) if apply_limits else None})
         pid = self.zygote.spawn(request, fds)
         if pid is None:  # no zygote here: fork from the runner itself
             if not self.preloaded:
@@ -903,7 +919,7 @@ class Runner:
         self.python_used = True
         lim = dict(DEFAULT_LIMITS)
         lim.update(msg.get("limits") or {})
-        load = {"filename": msg.get("filename", "candidate.py"), "limits": lim}
+        load = {"filename": msg.get("filename", "candidate.py"), "rlimits": rlimits(lim)}
         if batch is not None:
             load["fn"], load["batch"] = msg["fn"], batch
         if len(msg["code"]) <= COMPILE_IN_RUNNER_MAX:

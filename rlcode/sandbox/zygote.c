@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -96,6 +97,49 @@ static PyObject *set_name(PyObject *module, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* become(out, err, stdin, keep): what runner._become_candidate does with a new child's
+   descriptors, without Python code that every child would run afresh: a session of its own,
+   stdin/stdout/stderr from the given fds, every other fd closed but `keep` (-1: none). False,
+   having done nothing, where the kernel has no close_range (before Linux 5.9). */
+static PyObject *become(PyObject *module, PyObject *args)
+{
+    int out, err, in, keep;
+    if (!PyArg_ParseTuple(args, "iiii", &out, &err, &in, &keep))
+        return NULL;
+    if (syscall(SYS_close_range, ~0U, ~0U, 0) < 0 && errno == ENOSYS)
+        Py_RETURN_FALSE;
+    if (setsid() < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    if ((keep > 3 && syscall(SYS_close_range, 3, keep - 1, 0) < 0)
+        || syscall(SYS_close_range, (keep >= 3 ? keep : 2) + 1, ~0U, 0) < 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    Py_RETURN_TRUE;
+}
+
+/* set_limits([(resource, soft, hard), ...]): setrlimit for each (runner.rlimits made them). */
+static PyObject *set_limits(PyObject *module, PyObject *triples)
+{
+    PyObject *seq = PySequence_Fast(triples, "set_limits takes a sequence");
+    if (seq == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        int which;
+        unsigned long long soft, hard;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "iKK", &which, &soft, &hard))
+            goto fail;
+        struct rlimit limit = {(rlim_t)soft, (rlim_t)hard};
+        if (setrlimit(which, &limit) < 0) {
+            PyErr_SetFromErrno(PyExc_OSError);
+            goto fail;
+        }
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(seq);
+    return NULL;
+}
+
 /* undumpable(): what runner._undumpable does (PR_SET_DUMPABLE 0), without ctypes. */
 static PyObject *undumpable(PyObject *module, PyObject *unused)
 {
@@ -105,6 +149,8 @@ static PyObject *undumpable(PyObject *module, PyObject *unused)
 
 static PyMethodDef methods[] = {
     {"undumpable", undumpable, METH_NOARGS, "Forbid same-uid processes to ptrace this one."},
+    {"become", become, METH_VARARGS, "Set up a new child's session and descriptors."},
+    {"set_limits", set_limits, METH_O, "setrlimit for each (resource, soft, hard)."},
     {"serve", serve, METH_VARARGS, "Serve clone requests; returns (request, fds) in each new child."},
     {"set_name", set_name, METH_VARARGS, "Set this process's name."},
     {NULL, NULL, 0, NULL},
