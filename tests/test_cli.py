@@ -81,14 +81,20 @@ def test_table_output_names_verdicts_and_pass_at_k(tmp_path):
         assert word in result.stdout
 
 
-@pytest.mark.docker
-def test_ctrl_c_leaves_a_valid_file_and_no_containers(tmp_path):
-    out = tmp_path / "o.jsonl"
+def _score_in_background(out: Path, **popen) -> tuple[list[str], subprocess.Popen]:
+    """``rlcode score`` of the HumanEval mix, returned once it has written some rows."""
     cmd = [sys.executable, "-m", "rlcode", "score", str(MIX), "--tasks", "humaneval", "--out", str(out), "-q"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, **popen)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20000):
         time.sleep(0.05)
+    return cmd, proc
+
+
+@pytest.mark.docker
+def test_ctrl_c_leaves_a_valid_file_and_no_containers(tmp_path):
+    out = tmp_path / "o.jsonl"
+    cmd, proc = _score_in_background(out, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -105,12 +111,7 @@ def test_ctrl_c_leaves_a_valid_file_and_no_containers(tmp_path):
 def test_a_killed_run_leaves_no_containers(tmp_path):
     """SIGKILL gives rlcode no chance to clean up: each runner sees its channel close, exits, and
     the daemon removes its container (nothing is left for ``rlcode sandbox prune``)."""
-    out = tmp_path / "o.jsonl"
-    cmd = [sys.executable, "-m", "rlcode", "score", str(MIX), "--tasks", "humaneval", "--out", str(out), "-q"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20000):
-        time.sleep(0.05)
+    _, proc = _score_in_background(tmp_path / "o.jsonl", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     proc.kill()
     proc.wait(timeout=30)
     assert containers_gone({"label": f"rlcode.owner={proc.pid}"})
