@@ -78,6 +78,8 @@ def test_without_clone_the_runner_forks_candidates_itself(local_backend, monkeyp
     try:
         assert run(worker, HONEST).verdict is Verdict.PASSED
         assert run(worker, "def add(a, b):\n    return a - b\n").verdict is Verdict.FAILED
+        # The runner starts without site (-S); the candidates it forks still have what site adds.
+        assert run(worker, "def add(a, b):\n    return a + b if callable(exit) else 0\n").verdict is Verdict.PASSED
         code, allowed = LIMIT_CASES["infinite_loop"]
         assert run(worker, code).verdict in allowed
         if not namespaces_available():

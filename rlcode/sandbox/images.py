@@ -23,7 +23,7 @@ IMAGE_PREFIX = "rlcode-sandbox"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 RUNNER = Path(__file__).with_name("runner.py")
 ZYGOTE_SOURCE = Path(__file__).with_name("zygote.c")  # the zygote's clone loop, compiled in the image
-# The image's entry point (``python3 -I -B /opt/rlcode`` runs it): the runner imported as a module,
+# The image's entry point (``python3 -I -B -S /opt/rlcode`` runs it): the runner imported as a module,
 # so that it loads from the cache compiled at build time instead of being compiled at every start.
 RUNNER_MAIN = b"import sys\nimport runner\n\nsys.exit(runner.main(sys.argv))\n"
 

@@ -54,7 +54,7 @@ class LocalSession(FramedSession):
         self.workdir = tempfile.mkdtemp(prefix="rlcode-local-")
         if os.getuid() == 0:
             os.chown(self.workdir, 65534, 65534)
-        argv = [sys.executable, "-I", "-B", runner_module.__file__, self.workdir, *RUNNER_FLAGS]
+        argv = [sys.executable, "-I", "-B", "-S", runner_module.__file__, self.workdir, *RUNNER_FLAGS]
         if use_namespaces:
             argv = [*UNSHARE, *argv]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,

@@ -831,6 +831,10 @@ class Runner:
         pid = self.zygote.spawn(request, fds)
         if pid is None:  # no zygote here: fork from the runner itself
             if not self.preloaded:
+                if sys.flags.no_site:  # the runner starts without site (-S); candidates get what it adds
+                    import site
+
+                    site.main()
                 _preload()
                 self.preloaded = True
             gc.freeze()
