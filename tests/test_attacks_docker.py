@@ -33,6 +33,18 @@ def test_honest_candidate_passes_and_wrong_one_fails(docker_worker):
     assert wrong.details["failures"][0]["kind"] == "assertion"
 
 
+def test_arguments_arrive_in_the_candidate_with_their_exact_types(docker_worker):
+    """Arguments cross host -> runner as tagged JSON and runner -> child by marshal: each plain
+    type (bool is not int, tuple is not list, frozenset is not set) arrives as itself."""
+    value = [None, True, 2, 2.5, 1j, "s", b"b", (1,), [1], {1: (2,)}, {3}, frozenset({4}), 10**30]
+    task = make_task("def check(candidate):\n"
+                     f"    assert candidate({value!r}, flag=False) == {[type(v).__name__ for v in value]!r}\n",
+                     entry_point="kinds")
+    code = "def kinds(values, flag):\n    return [type(v).__name__ for v in values] if flag is False else None\n"
+    result = docker_worker.run(task, code, "python", FAST)
+    assert result.verdict is Verdict.PASSED, result.details
+
+
 # -- forged passes ---------------------------------------------------------------------------------
 
 FORGERIES = {

@@ -40,6 +40,19 @@ def test_codec_round_trips_plain_data_exactly(value):
     assert back == value and type(back) is type(value)
 
 
+@given(plain)
+def test_arguments_reach_the_child_by_marshal_exactly(value):
+    """The runner decodes a call's arguments and sends them to the child by marshal
+    (``runner._decoded_call``): every plain type, nested ones included, must arrive as itself."""
+    import marshal
+
+    from rlcode.sandbox.runner import _decoded_call
+
+    args, kwargs = _decoded_call(encode([value]), encode({"k": value}))
+    back_args, back_kwargs = marshal.loads(marshal.dumps((args, kwargs)))
+    assert encode(back_args) == encode([value]) and encode(back_kwargs) == encode({"k": value})
+
+
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 2**200, -(2**70)])
 def test_codec_special_numbers(value):
     back = decode(encode(value))

@@ -540,15 +540,28 @@ def _python_child(ctl_fd: int, msg: dict) -> None:
                 write_msg(ctl_fd, {"status": "unplain", "error": f"result could not be sent: {exc!r}"})
 
 
+def _decoded_call(args, kwargs) -> tuple[list, dict]:
+    """A call's arguments as the host encoded them, rebuilt here in the runner: the child gets
+    them by marshal (which keeps every plain type exactly) instead of running ``decode`` itself,
+    code it would run for the first time, writing pages (the host is trusted; what a candidate
+    sends back is never unmarshalled)."""
+    args, kwargs = decode(args), decode(kwargs or {"$": "dict", "v": []})
+    if type(args) is not list or type(kwargs) is not dict or any(type(k) is not str for k in kwargs):
+        raise NotPlainData("malformed call arguments")
+    return args, kwargs
+
+
 _READY = frame({"status": "ready"})
 _READY_BODY = _READY[_HEADER.size:]
 
 
-def _answer(fn, name: str, args, kwargs) -> dict:
+def _answer(fn, name: str, args: list, kwargs: dict) -> dict:
+    """Call the candidate's function with arguments the runner decoded (``_decoded_call``) and
+    sent by marshal, and encode what it returns as plain data."""
     if not callable(fn):
         return {"status": "exception", "error": f"NameError: {name!r} is not defined"}
     try:
-        value = fn(*decode(args), **decode(kwargs or {"$": "dict", "v": []}))
+        value = fn(*args, **kwargs)
         return {"status": "ok", "value": encode(value)}
     except NotPlainData as exc:
         return {"status": "unplain", "error": str(exc)}
@@ -964,8 +977,8 @@ class Runner:
         if child is None or child.ctl is None:
             return {"ok": True, "status": "died", "report": self._end_child()}
         try:
-            send_marshal(child.ctl.fileno(), {"fn": msg["fn"], "args": msg["args"],
-                                            "kwargs": msg.get("kwargs", {"$": "dict", "v": []})})
+            args, kwargs = _decoded_call(msg["args"], msg.get("kwargs"))
+            send_marshal(child.ctl.fileno(), {"fn": msg["fn"], "args": args, "kwargs": kwargs})
         except OSError:
             return {"ok": True, "status": "died", "report": self._end_child()}
         reply = child.watch(until_ctl_message=True)
@@ -978,7 +991,7 @@ class Runner:
 
         ``results`` holds each call's reply as the child wrote it (JSON text, not parsed here).
         Replies stop at the first call the child does not survive; the report says why."""
-        calls = msg["calls"]
+        calls = [_decoded_call(args, kwargs) for args, kwargs in msg["calls"]]
         loaded = self.op_py_load(msg, batch=calls)  # one message to the child: the module and its calls
         if loaded.get("status") != "ready":
             return loaded
