@@ -12,6 +12,7 @@ Both are bounded (entries and bytes, least recently used go first) and cleared b
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -70,22 +71,81 @@ class Cache:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_TABLES)
         self._writes = 0
+        # Entries ``put`` but not yet written: one transaction per FLUSH_EVERY of them instead of
+        # one commit each (``flush``; ``close`` writes the rest). Reads see them.
+        self._pending: dict[tuple[str, str], str] = {}
+
+    FLUSH_EVERY = 64
 
     def get(self, table: str, key: str) -> Any | None:
         with self._lock:
-            row = self._db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()  # noqa: S608
-            if row is None:
-                return None
-            self._db.execute(f"UPDATE {table} SET used = ? WHERE key = ?", (time.time(), key))  # noqa: S608
-        return json.loads(row[0])
+            text = self._pending.get((table, key))
+            if text is None:
+                row = self._db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()  # noqa: S608
+                if row is None:
+                    return None
+                self._db.execute(f"UPDATE {table} SET used = ? WHERE key = ?", (time.time(), key))  # noqa: S608
+                text = row[0]
+        return json.loads(text)
+
+    def get_many(self, table: str, keys: list[str]) -> dict[str, Any]:
+        """The entries of ``keys`` that exist, in a few queries instead of one per key."""
+        found: dict[str, str] = {}
+        with self._lock:
+            for key in keys:
+                text = self._pending.get((table, key))
+                if text is not None:
+                    found[key] = text
+            rest = [k for k in dict.fromkeys(keys) if k not in found]
+            stored = []
+            for start in range(0, len(rest), 500):
+                chunk = rest[start:start + 500]
+                stored += self._db.execute(f"SELECT key, value FROM {table} WHERE key IN "  # noqa: S608
+                                           f"({','.join('?' * len(chunk))})", chunk).fetchall()
+            if stored:
+                now = time.time()
+                with self._transaction():
+                    self._db.executemany(f"UPDATE {table} SET used = ? WHERE key = ?",  # noqa: S608
+                                         [(now, k) for k, _ in stored])
+            found.update(stored)
+        return {k: json.loads(v) for k, v in found.items()}
 
     def put(self, table: str, key: str, value: Any) -> None:
         text = json.dumps(value, separators=(",", ":"))
         with self._lock:
-            self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)",  # noqa: S608
-                             (key, text, len(text), time.time()))
-            self._writes += 1
-            if self._writes % 500 == 0:
+            self._pending[(table, key)] = text
+            if len(self._pending) >= self.FLUSH_EVERY:
+                self._flush()
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One commit for several statements (the connection otherwise commits each one)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def flush(self) -> None:
+        """Write what ``put`` holds, in one transaction."""
+        with self._lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        now, tables = time.time(), {}
+        for (table, key), text in self._pending.items():
+            tables.setdefault(table, []).append((key, text, len(text), now))
+        with self._transaction():
+            for table, rows in tables.items():
+                self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)", rows)  # noqa: S608
+        self._pending.clear()
+        for table, rows in tables.items():
+            before, self._writes = self._writes, self._writes + len(rows)
+            if before // 500 != self._writes // 500:
                 self._evict(table)
 
     def get_bytes(self, table: str, key: str) -> bytes | None:
@@ -112,12 +172,14 @@ class Cache:
 
     def stats(self) -> dict[str, dict[str, int]]:
         with self._lock:
+            self._flush()
             return {t: dict(zip(("entries", "bytes"), self._db.execute(
                 f"SELECT COUNT(*), COALESCE(SUM(size), 0) FROM {t}").fetchone()))  # noqa: S608
                 for t in ("results", "artifacts")}
 
     def clear(self) -> None:
         with self._lock:
+            self._pending.clear()
             self._db.execute("DELETE FROM results")
             self._db.execute("DELETE FROM artifacts")
             self._db.execute("DELETE FROM judges")
@@ -125,4 +187,5 @@ class Cache:
 
     def close(self) -> None:
         with self._lock:
+            self._flush()
             self._db.close()

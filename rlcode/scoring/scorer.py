@@ -44,6 +44,8 @@ class ScoreJob:
     program: dict = field(default_factory=dict)
     static: object | None = None  # an AnalysisResult, when analysed up front
     result_key: str | None = None  # the result cache's key, once computed
+    cached: dict | None = None  # what the cache held for that key when the call began (``_twins``)
+    looked_up: bool = False  # whether ``cached`` was looked up
 
 
 def program_for(task: Task, cand: Candidate) -> tuple[str, str, dict]:
@@ -197,7 +199,7 @@ class Scorer:
         if self.cache is None:
             return worker.run(job.task, job.code, job.language, limits)
         key = job.result_key or self._result_key(job, limits)
-        hit = self.cache.get("results", key)
+        hit = job.cached if job.looked_up else self.cache.get("results", key)
         if hit is not None:
             details = dict(hit["details"], cached=True)
             return ExecutionResult(Verdict(hit["verdict"]), hit["tests_passed"], hit["tests_total"], details)
@@ -260,6 +262,8 @@ class Scorer:
                     yield twin, twin_row
         if again:  # the first hit a sandbox error: its twins run for themselves
             yield from self.pool.imap(_grouped(again), self.run_one)
+        if self.cache is not None:
+            self.cache.flush()  # this call's results written before it returns
 
     def map(self, jobs: list[ScoreJob]) -> list[ScoredRow]:
         rows = {id(job): row for job, row in self.imap(jobs)}
@@ -279,6 +283,9 @@ class Scorer:
                 firsts.append(job)
             else:
                 twins.setdefault(id(first), []).append(job)
+        held = self.cache.get_many("results", [job.result_key for job in firsts])  # one query, not one per job
+        for job in firsts:
+            job.cached, job.looked_up = held.get(job.result_key), True
         return firsts, twins
 
     def _twin_row(self, job: ScoreJob, first: ScoredRow) -> ScoredRow | None:
