@@ -4,7 +4,8 @@ Scores the 656-sample HumanEval mix with one worker (execution only, no cache) a
 counters around the run: this process (the host side: judge, channel, reward), the Docker cgroup
 (runner, zygote and candidate processes), dockerd and the containerd shims. Then, inside the python
 image, times a bare fork + exit of an interpreter like the zygote (the runner module and its
-preload list): the cost every candidate pays for a fresh process. Run: ``.venv/bin/python benchmarks/bench_cpu_split.py``. Prints figures only.
+preload list): the cost every candidate pays for a fresh process.
+Run: ``.venv/bin/python benchmarks/bench_cpu_split.py``. Prints figures only.
 """
 
 from __future__ import annotations

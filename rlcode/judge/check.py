@@ -23,7 +23,7 @@ import threading
 import types
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from rlcode.cache import cache_key
 from rlcode.records import Task
@@ -85,9 +85,10 @@ def _short(exc: BaseException) -> str:
 
 class _Recorder:
     """``__rl__`` in the test's namespace (a dunder name: names with two leading underscores
-    alone are mangled inside classes, and asserts in methods call it too). The rewritten test calls ``check`` for each counted assert
-    and ``nested`` for every other one (``_rewrite``); the tree-rewritten fallback calls ``ok`` and
-    ``fail`` itself. When ``recording``, asserts never stop the check (see ``_neutralise_asserts``)."""
+    alone are mangled inside classes, and asserts in methods call it too). The rewritten test
+    calls ``check`` for each counted assert and ``nested`` for every other one (``_rewrite``); the
+    tree-rewritten fallback calls ``ok`` and ``fail`` itself. When ``recording``, asserts never
+    stop the check (see ``_neutralise_asserts``)."""
 
     Gone = (CandidateGone, Diverged)
 
@@ -182,24 +183,12 @@ def _blocks(node: ast.AST):
             yield item, "body"
 
 
-def _count_asserts(tree: ast.Module) -> int:
-    """Wrap each top-level ``assert`` of every ``def check`` (outside other functions) in
-    ``_counted``; return how many there are."""
-    count = 0
-
-    def visit(node: ast.AST) -> None:
-        nonlocal count
-        for owner, name in _blocks(node):
-            for stmt in getattr(owner, name):
-                if isinstance(stmt, ast.FunctionDef):
-                    if stmt.name == "check":
-                        count += sum(isinstance(s, ast.Assert) for s in stmt.body)
-                        stmt.body = [_counted(s) if isinstance(s, ast.Assert) else s for s in stmt.body]
-                elif isinstance(stmt, _COMPOUND):
-                    visit(stmt)
-
-    visit(tree)
-    return count
+def _count_asserts(found: list["_Found"]) -> int:
+    """Wrap each counted assert (``_asserts``) in ``_counted``, in its tree; return how many."""
+    for body, index, stmt, counts in found:
+        if counts:
+            body[index] = _counted(stmt)
+    return sum(item.counts for item in found)
 
 
 def _neutralise_asserts(node: ast.AST) -> None:
@@ -223,48 +212,49 @@ def _neutralise_asserts(node: ast.AST) -> None:
 _NOT_IN_LAMBDA = (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)
 
 
-def _asserts(tree: ast.Module, source: str) -> list[tuple[ast.Assert, bool]] | None:
-    """Every assert with whether it counts (directly in the body of a ``def check`` that
-    ``_count_asserts`` finds), in source order; None when one cannot become a lambda call: it
-    sits in a class body (a lambda there cannot see the class's names) or holds what
-    ``_NOT_IN_LAMBDA`` names."""
-    found: list[tuple[ast.Assert, bool]] = []
+class _Found(NamedTuple):
+    body: list  # the statement list holding it
+    index: int
+    stmt: ast.Assert
+    counts: bool  # directly in the body of a ``def check`` outside other functions: one test
+
+
+def _asserts(tree: ast.Module, source: str) -> tuple[list[_Found], bool]:
+    """Every assert of the test, in source order, and whether each can become a lambda call
+    (``_rewrite``): not where it sits in a class body (a lambda there cannot see the class's
+    names) or holds what ``_NOT_IN_LAMBDA`` names."""
+    found: list[_Found] = []
+    lambdas = True
     # Walking every assert's expression costs more than the rest of the rewrite: only where the
     # source has the words at all.
     suspect = any(word in source for word in (":=", "yield", "await"))
 
-    def visit(node: ast.AST, in_class: bool, top: bool, counting: bool) -> bool:
+    def visit(node: ast.AST, in_class: bool, top: bool, counting: bool) -> None:
+        nonlocal lambdas
         for owner, name in _blocks(node):
-            for stmt in getattr(owner, name):
+            body = getattr(owner, name)
+            for index, stmt in enumerate(body):
                 if isinstance(stmt, ast.Assert):
                     if in_class or (suspect and any(isinstance(n, _NOT_IN_LAMBDA) for n in ast.walk(stmt))):
-                        return False
-                    found.append((stmt, counting and owner is node))
+                        lambdas = False
+                    found.append(_Found(body, index, stmt, counting and owner is node))
                 elif isinstance(stmt, _COMPOUND):
                     function = isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
                     scope_class = isinstance(stmt, ast.ClassDef) or (in_class and not function)
                     counts = top and isinstance(stmt, ast.FunctionDef) and stmt.name == "check"
-                    if not visit(stmt, scope_class, top and not isinstance(stmt, ast.FunctionDef), counts):
-                        return False
-        return True
+                    visit(stmt, scope_class, top and not isinstance(stmt, ast.FunctionDef), counts)
 
-    if not visit(tree, False, True, False):
-        return None
-    return sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset))
+    visit(tree, False, True, False)
+    return sorted(found, key=lambda item: (item.stmt.lineno, item.stmt.col_offset)), lambdas
 
 
-def _rewrite(source: str, tree: ast.Module) -> tuple[str, int] | None:
+def _rewrite(source: str, found: list[_Found]) -> tuple[str, int]:
     """The test's source with every assert made a call on ``__rl__``, line for line, and how many
     count: ``assert X, M`` directly in ``check`` becomes ``__rl__.check(LINE, lambda: (X), lambda:
     (M))``, any other ``__rl__.nested(lambda: (X), lambda: (M))``. One compile of source then
     serves checking and recording alike (``_Recorder`` decides), instead of two compiles of a
-    rewritten tree, which cost several times more. None where the text cannot be rewritten so
-    (``_asserts``; carriage returns), and the tree is rewritten instead."""
-    if "\r" in source:
-        return None
-    found = _asserts(tree, source)
-    if found is None:
-        return None
+    rewritten tree, which cost several times more. Only where every assert can become a lambda
+    call and the source has no carriage returns (``CheckJudge._build``)."""
     data = source.encode()
     starts = [0]
     for line in data.split(b"\n"):
@@ -274,7 +264,7 @@ def _rewrite(source: str, tree: ast.Module) -> tuple[str, int] | None:
         return starts[node.lineno - 1] + node.col_offset, starts[node.end_lineno - 1] + node.end_col_offset
 
     out, done, counted = [], 0, 0
-    for stmt, counts in found:
+    for _body, _index, stmt, counts in found:
         begin, end = span(stmt)
         parts = [b"lambda: (" + data[slice(*span(e))] + b")" for e in (stmt.test, stmt.msg) if e is not None]
         head = f"__rl__.check({stmt.lineno}, " if counts else "__rl__.nested("
@@ -381,16 +371,17 @@ class CheckJudge:
         except SyntaxError:
             self.prompt_code = None  # a prompt that is not a module on its own: no helpers
         filename = f"<test {task.task_id}>"
-        tree = ast.parse(task.test or "", filename=filename)
-        rewritten = _rewrite(task.test or "", tree)  # reads the tree, changes nothing in it
-        if rewritten is not None:
-            source, self.asserts = rewritten
+        source = task.test or ""
+        tree = ast.parse(source, filename=filename)
+        found, lambdas = _asserts(tree, source)
+        if lambdas and "\r" not in source:
+            rewritten, self.asserts = _rewrite(source, found)
             try:
-                self.test_code = self.record_code = compile(source, filename, "exec")
+                self.test_code = self.record_code = compile(rewritten, filename, "exec")
                 return
             except (SyntaxError, ValueError):  # not expected; the tree can always be rewritten
                 pass
-        self.asserts = _count_asserts(tree)  # new nodes got their locations where they were made
+        self.asserts = _count_asserts(found)  # new nodes got their locations where they were made
         self.test_code = compile(tree, filename, "exec")
         # The recording version from the same tree: the counted asserts stay wrapped, and their
         # wrappers pass Diverged on (``_Recorder.Gone``), so recording still stops where it must.

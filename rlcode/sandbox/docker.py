@@ -58,7 +58,7 @@ class DockerSession(FramedSession):
         self.language = language
         self.stderr_tail = bytearray()
         self.direct: socket.socket | None = None
-        self.sock = self.container = None
+        self.sock = self.container = self._sockio = None
         self._chan_dir = tempfile.mkdtemp(prefix=f"{CHANNEL_PREFIX}{os.getpid()}-")
         os.chmod(self._chan_dir, 0o755)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -195,7 +195,7 @@ class DockerSession(FramedSession):
         removed here."""
         idle = self.direct is not None and not self.broken and self.txn.acquire(blocking=False)
         self.broken = True
-        for sock in (self.direct, getattr(self, "_sockio", None), self.sock):
+        for sock in (self.direct, self._sockio, self.sock):
             try:
                 if sock is not None:
                     sock.close()

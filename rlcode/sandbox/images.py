@@ -23,6 +23,7 @@ IMAGE_PREFIX = "rlcode-sandbox"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 RUNNER = Path(__file__).with_name("runner.py")
 ZYGOTE_SOURCE = Path(__file__).with_name("zygote.c")  # the zygote's clone loop, compiled in the image
+SHARED = (RUNNER, ZYGOTE_SOURCE)  # in every image's build context, by file name
 # The image's entry point (``python3 -I -B -S /opt/rlcode`` runs it): the runner imported as a module,
 # so that it loads from the cache compiled at build time instead of being compiled at every start.
 RUNNER_MAIN = b"import sys\nimport runner\n\nsys.exit(runner.main(sys.argv))\n"
@@ -48,9 +49,8 @@ def image_tag(language: Language) -> str:
     """Tagged by a hash of everything that goes into the build context."""
     h = hashlib.sha256()
     folder = dockerfile(language).parent
-    shared = (RUNNER, ZYGOTE_SOURCE)
-    for path in [*sorted(p for p in folder.rglob("*") if p.is_file()), *shared]:
-        h.update(str(path.name if path in shared else path.relative_to(folder)).encode())
+    for path in [*sorted(p for p in folder.rglob("*") if p.is_file()), *SHARED]:
+        h.update(str(path.name if path in SHARED else path.relative_to(folder)).encode())
         h.update(path.read_bytes())
     h.update(RUNNER_MAIN)
     digest = h.hexdigest()[:12]
@@ -64,8 +64,8 @@ def _context(language: Language) -> io.BytesIO:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 tar.add(path, arcname=str(path.relative_to(folder)))
-        tar.add(RUNNER, arcname="runner.py")
-        tar.add(ZYGOTE_SOURCE, arcname="zygote.c")
+        for path in SHARED:
+            tar.add(path, arcname=path.name)
         main = tarfile.TarInfo("__main__.py")
         main.size = len(RUNNER_MAIN)
         tar.addfile(main, io.BytesIO(RUNNER_MAIN))

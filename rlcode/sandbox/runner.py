@@ -240,21 +240,18 @@ _NATIVE = None  # the zygote's compiled module (zygote.c), inherited by its clon
 def _become_candidate(keep_fds, out_w: int, err_w: int, stdin_fd: int, limits: list | None) -> None:
     """In the new child: its own session, its pipes, its limits. Exits 70 on failure."""
     try:
-        if _NATIVE is not None and len(keep_fds) <= 1 and _NATIVE.become(out_w, err_w, stdin_fd,
-                                                                          keep_fds[0] if keep_fds else -1):
-            if limits is not None:
-                _set_limits(limits)
-            return
-        os.setsid()
-        os.dup2(stdin_fd, 0)
-        os.dup2(out_w, 1)
-        os.dup2(err_w, 2)
-        keep = sorted({0, 1, 2, *keep_fds})
-        lo = 3
-        for fd in keep[3:] + [1 << 16]:
-            if fd > lo:
-                os.closerange(lo, fd)
-            lo = fd + 1
+        native = _NATIVE is not None and len(keep_fds) <= 1
+        if not (native and _NATIVE.become(out_w, err_w, stdin_fd, keep_fds[0] if keep_fds else -1)):
+            os.setsid()
+            os.dup2(stdin_fd, 0)
+            os.dup2(out_w, 1)
+            os.dup2(err_w, 2)
+            keep = sorted({0, 1, 2, *keep_fds})
+            lo = 3
+            for fd in keep[3:] + [1 << 16]:
+                if fd > lo:
+                    os.closerange(lo, fd)
+                lo = fd + 1
         if limits is not None:  # a spare sets its limits when its candidate arrives
             _set_limits(limits)
     except BaseException as exc:  # noqa: BLE001 - report anything and leave

@@ -278,6 +278,7 @@ class Scorer:
         firsts, twins, seen, prefixes = [], {}, {}, {}
         for job in jobs:
             job.result_key = self._result_key(job, self.limits_for(job.task), prefixes)
+            job.looked_up = False  # (a job object scored again: nothing from its last call)
             first = seen.setdefault(job.result_key, job)
             if first is job:
                 firsts.append(job)
