@@ -50,6 +50,13 @@ def key_prefix(*parts: Any):
     return h
 
 
+def extend_prefix(prefix, *parts: Any):
+    """``key_prefix(*a, *b)`` from ``key_prefix(*a)``: a prefix shared by prefixes (a language's)."""
+    h = prefix.copy()
+    _feed(h, parts)
+    return h
+
+
 def finish_key(prefix, *parts: Any) -> str:
     h = prefix.copy()
     _feed(h, parts)

@@ -487,16 +487,16 @@ def test_containers_are_removed_on_close(docker_backend):
 
     worker = Worker(docker_backend, retries=0)
     run(worker, HONEST)
-    name = next(iter(worker._sessions.values())).session.container.name
+    container_id = next(iter(worker._sessions.values())).session.container.id
     worker.close()
-    assert containers_gone({"name": name})
+    assert containers_gone({"id": container_id})
 
     busy = docker_backend.open_session("python")
     held = threading.Event()
     threading.Thread(target=lambda: (busy.txn.acquire(), held.set()), daemon=True).start()
     held.wait(5)
     docker_backend.release(busy)
-    assert not docker.from_env().api.containers(all=True, filters={"name": busy.container.name})
+    assert not docker.from_env().api.containers(all=True, filters={"id": busy.container.id})
 
 
 def test_frames_bypass_the_daemon_on_a_socket_only_the_runner_holds(docker_worker):
@@ -510,8 +510,16 @@ def test_frames_bypass_the_daemon_on_a_socket_only_the_runner_holds(docker_worke
     assert run(docker_worker, probe).verdict is Verdict.PASSED
     session = next(iter(docker_worker._sessions.values())).session
     assert session.channel == "socket"
+    session.container.reload()
     mount = [m for m in session.container.attrs["Mounts"] if m["Destination"] == "/run/rlcode"][0]
     assert mount["RW"] is False
+    # The peer check reads /proc, not the daemon: PID 1 of its namespace, in this container's cgroup.
+    from rlcode.sandbox.docker import _is_pid1_of
+
+    runner_pid = session.container.attrs["State"]["Pid"]
+    assert _is_pid1_of(runner_pid, session.container.id)
+    assert not _is_pid1_of(runner_pid, "0" * 64)  # PID 1, but of another container
+    assert not _is_pid1_of(os.getpid(), session.container.id)
 
 
 def test_channel_falls_back_to_the_attach_stream(docker_backend, monkeypatch):
@@ -536,7 +544,8 @@ def test_a_stranger_connecting_first_is_not_taken_for_the_runner():
 
     from rlcode.sandbox.docker import DockerSession
 
-    class Container:  # only what the check reads: the container's init pid, as docker inspect gives it
+    class Container:  # only what the check reads: its id, and its init pid as docker inspect gives it
+        id = "f" * 64
         attrs = {"State": {"Pid": os.getpid() + 1}}
 
         def reload(self):
@@ -556,7 +565,9 @@ def test_a_stranger_connecting_first_is_not_taken_for_the_runner():
 
 def test_container_is_hardened(docker_worker):
     run(docker_worker, HONEST)
-    attrs = next(iter(docker_worker._sessions.values())).session.container.attrs
+    container = next(iter(docker_worker._sessions.values())).session.container
+    container.reload()
+    attrs = container.attrs
     host = attrs["HostConfig"]
     assert host["NetworkMode"] == "none"
     assert host["ReadonlyRootfs"] is True

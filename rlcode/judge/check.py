@@ -14,7 +14,9 @@ output flood) stops the check.
 from __future__ import annotations
 
 import ast
+import binascii
 import builtins
+import functools
 import hashlib
 import marshal
 import random
@@ -27,7 +29,7 @@ from typing import Any, Callable, NamedTuple
 
 from rlcode.cache import cache_key
 from rlcode.records import Task
-from rlcode.sandbox.runner import NotPlainData, encode
+from rlcode.sandbox.runner import NotPlainData, decode, encode
 
 _AST_LOCK = threading.RLock()
 _JUDGES: dict[tuple, "CheckJudge"] = {}
@@ -473,6 +475,19 @@ class CallPlan:
         """Raises NotPlainData when an argument cannot cross to the sandbox."""
         return cls(calls, [[encode(list(a)), encode(dict(k))] for a, k in calls], [call_key(a, k) for a, k in calls])
 
+    @functools.cached_property
+    def marshalled(self) -> str | None:
+        """The calls for the runner's ``py_batch`` as ``calls_marshal``: base64 of marshal version
+        2 (no shared references: every argument a fresh object in the candidate's process, as
+        decoding makes them), built from ``encoded`` (the arguments as they were when called).
+        Made once per task, so neither side encodes or decodes them per candidate. None when
+        marshal refuses them (nesting too deep): they then go as ``encoded``."""
+        try:
+            data = marshal.dumps([[decode(a), decode(k)] for a, k in self.encoded], 2)
+        except (ValueError, NotPlainData, RecursionError):
+            return None
+        return binascii.b2a_base64(data, newline=False).decode()
+
 
 def call_key(args: tuple, kwargs: dict) -> str:
     """Equal only for calls whose arguments are equal *and* of the same types (1, 1.0 and True
@@ -534,24 +549,27 @@ _SEEDED = threading.local()
 
 def _builtins_with_seeded_random() -> dict[str, Any]:
     """Builtins whose ``import random`` gives a private generator, seeded afresh for every run
-    (repeatable). The module is made once per thread (threads never share a generator); the
-    builtins table is copied per run, so a test that changes it changes only its own run."""
+    (repeatable) when the run first imports it (most tests never do). The module is made once
+    per thread (threads never share a generator); the builtins table is copied per run, so a
+    test that changes it changes only its own run."""
     cached = getattr(_SEEDED, "made", None)
     if cached is None:
         gen = random.Random()
         module = types.ModuleType("random")
         for name, bound in _RANDOM_NAMES:
             setattr(module, name, getattr(gen, name) if bound else getattr(random, name))
-        real_import = builtins.__import__
+        cached = _SEEDED.made = (gen, module, dict(builtins.__dict__))
+    gen, module, table = cached
+    real_import, seeded = table["__import__"], []
 
-        def _import(name, globals=None, locals=None, fromlist=(), level=0):
-            if name == "random" and level == 0:
-                return module
-            return real_import(name, globals, locals, fromlist, level)
+    def _import(name, globals=None, locals=None, fromlist=(), level=0):
+        if name == "random" and level == 0:
+            if not seeded:  # once per run: a second import in the same run does not restart it
+                gen.seed(SEED)
+                seeded.append(True)
+            return module
+        return real_import(name, globals, locals, fromlist, level)
 
-        table = dict(builtins.__dict__)
-        table["__import__"] = _import
-        cached = _SEEDED.made = (gen, table)
-    gen, table = cached
-    gen.seed(SEED)
-    return dict(table)
+    run = dict(table)
+    run["__import__"] = _import
+    return run

@@ -26,7 +26,7 @@ from pathlib import Path
 from rlcode.errors import SandboxUnavailable
 from rlcode.languages import get_language
 from rlcode.sandbox.base import BACKENDS, Check, FramedSession, SandboxFailure, wait_readable
-from rlcode.sandbox.images import ensure_image
+from rlcode.sandbox.images import ensure_image, image_tag
 
 LABEL = "rlcode.sandbox"
 OWNER_LABEL = "rlcode.owner"
@@ -76,15 +76,13 @@ class DockerSession(FramedSession):
         listener.close()
 
     def _create(self, client, image, language, container_memory_mb, pids, cpus, tmpfs_mb, Mount) -> None:
-        self.container = client.containers.create(
-            image,
-            command=["/tmp", "--wipe-shm", f"--channel={RUNNER_CHANNEL}"],
+        # The low-level API: the high-level ``containers.create`` inspects the new container once
+        # more, a daemon round trip on every run's critical path that gives nothing used here.
+        api = client.api
+        host_config = api.create_host_config(
             mounts=[Mount(target=CHANNEL_DIR, source=self._chan_dir, type="bind", read_only=True)],
-            name=f"rlcode-{language}-{uuid.uuid4().hex[:10]}",
             auto_remove=True,  # the daemon removes it once the runner exits (see ``close``)
-            stdin_open=True,
             network_mode="none",
-            network_disabled=True,  # no libnetwork hook: runc would re-exec the whole daemon per start
             read_only=True,
             tmpfs={"/tmp": f"rw,nosuid,nodev,exec,size={tmpfs_mb}m,mode=1777"},
             shm_size=16 << 20,
@@ -94,13 +92,22 @@ class DockerSession(FramedSession):
             mem_limit=f"{container_memory_mb}m",
             memswap_limit=f"{container_memory_mb}m",
             nano_cpus=int(cpus * 1e9),
-            user=SANDBOX_UID,
-            environment={},
             ulimits=[],
-            labels={LABEL: "1", OWNER_LABEL: str(os.getpid()), "rlcode.language": language},
-            hostname="sandbox",
             init=False,
         )
+        created = api.create_container(
+            image,
+            command=["/tmp", "--wipe-shm", f"--channel={RUNNER_CHANNEL}"],
+            name=f"rlcode-{language}-{uuid.uuid4().hex[:10]}",
+            stdin_open=True,
+            network_disabled=True,  # no libnetwork hook: runc would re-exec the whole daemon per start
+            user=SANDBOX_UID,
+            environment={},
+            labels={LABEL: "1", OWNER_LABEL: str(os.getpid()), "rlcode.language": language},
+            hostname="sandbox",
+            host_config=host_config,
+        )
+        self.container = client.containers.prepare_model({"Id": created["Id"]})
         sock = self.container.attach_socket(params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
         self.sock = getattr(sock, "_sock", sock)
         self._sockio = sock
@@ -130,7 +137,9 @@ class DockerSession(FramedSession):
     def _peer_is_runner(self, conn: socket.socket) -> bool:
         creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         pid = struct.unpack("3i", creds)[0]
-        self.container.reload()
+        if _is_pid1_of(pid, self.container.id):
+            return True
+        self.container.reload()  # where /proc cannot tell (another layout): ask the daemon
         return pid == self.container.attrs["State"]["Pid"]
 
     def _send(self, data: bytes) -> None:
@@ -224,15 +233,26 @@ class DockerBackend:
         self._sessions: set[DockerSession] = set()
         self._lock = threading.Lock()
 
-    def image_for(self, language: str) -> str:
+    def _image(self, language: str) -> tuple[str, str]:
+        """The language's image tag (built first if missing) and content id, asked once."""
         with self._lock:
             if language not in self._images:
-                self._images[language] = ensure_image(self.client, get_language(language), log=self.settings.log)
+                import docker.errors
+
+                lang = get_language(language)
+                try:
+                    image = self.client.images.get(image_tag(lang))
+                except docker.errors.ImageNotFound:
+                    image = self.client.images.get(ensure_image(self.client, lang, log=self.settings.log))
+                self._images[language] = (image_tag(lang), image.id)
             return self._images[language]
+
+    def image_for(self, language: str) -> str:
+        return self._image(language)[0]
 
     def toolchain_id(self, language: str) -> str:
         """The image's content id: changes whenever the toolchain or the runner changes."""
-        return self.client.images.get(self.image_for(language)).id
+        return self._image(language)[1]
 
     def open_session(self, language: str) -> DockerSession:
         s = self.settings
@@ -269,6 +289,21 @@ class DockerBackend:
         for w in info.get("Warnings") or []:
             checks.append(Check("engine warning", False, w))
         return checks
+
+
+def _is_pid1_of(pid: int, container_id: str) -> bool:
+    """Whether host process ``pid`` is PID 1 of its PID namespace (the last ``NSpid`` field) and
+    sits in the container's own cgroup (whose path names the full container id): what the
+    daemon's ``State.Pid`` says, read from /proc without a round trip to the daemon. False
+    whenever either cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            nspid = next((line.split()[1:] for line in f if line.startswith(b"NSpid:")), None)
+        with open(f"/proc/{pid}/cgroup", "rb") as f:
+            cgroups = f.read()
+    except OSError:
+        return False
+    return bool(nspid) and len(nspid) > 1 and nspid[-1] == b"1" and container_id.encode() in cgroups
 
 
 def stale_containers(client) -> list[str]:

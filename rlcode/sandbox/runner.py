@@ -30,7 +30,7 @@ import sys
 import time
 import warnings
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 MAX_MESSAGE = 64 * 1024 * 1024
 MAX_DEPTH = 64
 _HEADER = struct.Struct(">I")
@@ -528,6 +528,8 @@ def _python_child(ctl_fd: int, msg: dict) -> None:
             except EOFError:
                 os._exit(0)
         calls = msg.pop("batch") if "batch" in msg else [[msg["args"], msg.get("kwargs")]]
+        if type(calls) is bytes:  # the host's marshalled calls (``op_py_batch``)
+            calls = marshal.loads(calls)
         for args, kwargs in calls:
             reply = _answer(ns.get(msg["fn"]), msg["fn"], args, kwargs)
             _flush()
@@ -986,14 +988,23 @@ class Runner:
     def op_py_batch(self, msg):
         """Load a module, make every call, end: one round trip for a whole candidate.
 
-        ``results`` holds each call's reply as the child wrote it (JSON text, not parsed here).
-        Replies stop at the first call the child does not survive; the report says why."""
-        calls = [_decoded_call(args, kwargs) for args, kwargs in msg["calls"]]
+        The calls come as ``calls`` (plain-data encoding, decoded here) or, from the host, as
+        ``calls_marshal`` with ``n_calls``: base64 of ``marshal.dumps(calls, 2)``, made once per
+        task and handed to the child as it is (marshal version 2 writes no shared references, so
+        every argument arrives as a fresh object, as decoding makes them). ``results`` holds each
+        call's reply as the child wrote it (JSON text, not parsed here). Replies stop at the
+        first call the child does not survive; the report says why."""
+        packed = msg.get("calls_marshal")
+        if packed is not None:  # marshalled by the host (once per task): passed on without decoding
+            calls, count = binascii.a2b_base64(packed), int(msg["n_calls"])
+        else:
+            calls = [_decoded_call(args, kwargs) for args, kwargs in msg["calls"]]
+            count = len(calls)
         loaded = self.op_py_load(msg, batch=calls)  # one message to the child: the module and its calls
         if loaded.get("status") != "ready":
             return loaded
         child, results = self.child, []
-        for _ in calls:
+        for _ in range(count):
             body = child.watch(until_ctl_message=True, raw=True)
             if body is None or child.limit_hit:
                 break
@@ -1049,9 +1060,12 @@ class Runner:
         say). When it has none, no other process is left in the namespace: every process in it
         descends from the runner through a child of its own (orphans are re-parented to the
         runner, and the zygote has no children: it clones with CLONE_PARENT)."""
-        try:
-            with open(f"/proc/self/task/{os.getpid()}/children", "rb") as f:
-                pids = f.read().split()
+        try:  # (os-level calls: a buffered file object costs more than the read itself)
+            fd = os.open(f"/proc/self/task/{os.getpid()}/children", os.O_RDONLY)
+            try:
+                pids = os.read(fd, 1 << 16).split()
+            finally:
+                os.close(fd)
         except OSError:
             return True
         return any(int(pid) != zygote for pid in pids)

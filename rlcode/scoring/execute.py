@@ -186,8 +186,13 @@ class Executor:
         """Load, make every planned call and end in one request. Returns (early result or None,
         a replaying call function, the final report)."""
         timeout = self._timeout(lim)
-        reply = self.session.request({"op": "py_batch", "code": code, "fn": fn, "calls": plan.encoded, "limits": lim},
-                                     timeout)
+        request = {"op": "py_batch", "code": code, "fn": fn, "limits": lim}
+        packed = plan.marshalled
+        if packed is not None:
+            request["calls_marshal"], request["n_calls"] = packed, len(plan.encoded)
+        else:
+            request["calls"] = plan.encoded
+        reply = self.session.request(request, timeout)
         early = self._load_failure(reply, total)
         if early:
             return early, None, None
