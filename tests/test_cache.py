@@ -35,3 +35,21 @@ def test_puts_are_written_in_batches_and_read_before_they_are(tmp_path):
     assert again.get("results", "pending") is None and again.get_many("results", ["k0"]) == {}
     again.close()
     assert _stored(path) == 0
+
+
+def test_binary_entries_are_held_with_the_rest_and_kept_as_bytes(tmp_path):
+    path = tmp_path / "c.sqlite"
+    cache = Cache(path)
+    blob = bytes(range(256)) * 4  # not text: must come back byte for byte
+    cache.put_bytes("judges", "j1", blob)
+    cache.put("results", "r1", {"v": 1})
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM judges").fetchone()[0] == 0  # held, not yet written
+    assert cache.get_bytes("judges", "j1") == blob
+    cache.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT typeof(value) FROM judges WHERE key = 'j1'").fetchone()[0] == "blob"
+    again = Cache(path)
+    assert again.get_bytes("judges", "j1") == blob and again.get("results", "r1") == {"v": 1}
+    assert again.get_bytes("judges", "missing") is None
+    again.close()
