@@ -182,6 +182,12 @@ LIMIT_CASES = {
     "disk_fill_many_files": ("def add(a, b):\n    i = 0\n    while True:\n"
                              "        open(f'f{i}', 'wb').write(b'z' * 3 * 10**6); i += 1\n",
                              {Verdict.RUNTIME_ERROR, Verdict.OUTPUT_EXCEEDED}),
+    # It closes its control socket (every descriptor above stderr) and runs on: still a timeout,
+    # not a crash, and the runner is not held past the deadline.
+    "control_socket_closed_loop": ("import os\ndef add(a, b):\n    os.closerange(3, 1 << 16)\n    while True: pass\n",
+                                   {Verdict.TIMEOUT}),
+    "control_socket_closed_sleep": ("import os, time\ndef add(a, b):\n    os.closerange(3, 1 << 16)\n"
+                                    "    time.sleep(60)\n", {Verdict.TIMEOUT}),
     "deep_recursion": ("import sys\nsys.setrecursionlimit(10**7)\ndef add(a, b):\n    return add(a, b) + 1\n",
                        {Verdict.RUNTIME_ERROR, Verdict.MEMORY_EXCEEDED, Verdict.TIMEOUT}),
     "fork_bomb": ("import os\ndef add(a, b):\n    while True:\n        try: os.fork()\n        except OSError: pass\n",

@@ -334,7 +334,21 @@ class Child:
     def _ctl_lost(self) -> None:
         self.ctl.close()
         self.ctl = None
-        self.reap(block=True)
+        self._await_end()
+
+    def _await_end(self) -> None:
+        """Wait for the child to end on its own, up to its wall-time deadline (then kill it): how
+        it ended is what its report says (a candidate that closes its control socket and runs on
+        must not hold the runner)."""
+        while self.exit_status is None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill("wall_time")
+                self.reap(block=True)
+                return
+            self.reap(block=False)
+            if self.exit_status is None:
+                time.sleep(min(remaining, 0.002))
 
     def watch(self, until_ctl_message: bool, raw: bool = False):
         """Pump output until the child sends on its control socket (or exits, or a limit hits).
@@ -387,6 +401,67 @@ class Child:
                     self.ctl_buf += data
                     continue
                 self._drain(fd)
+
+    def frames_until_exit(self, needed: int) -> list[bytes] | None:
+        """Control frames (raw bodies) until ``needed`` have come or the child has ended, for a
+        child that exits once it has written them all (``py_batch``). Sleeps on the child's end
+        (a pidfd) and its output pipes, and reads the control socket every ``CTL_POLL_S``
+        instead of waking for each frame: one wake-up for a whole quick candidate instead of
+        one per call. No frame is taken after a limit is hit. None where pidfds are missing
+        (the caller then ``watch``-es frame by frame)."""
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):
+            return None
+        frames: list[bytes] = []
+        reading = True  # until the control socket closes: then only the child's end is awaited
+        try:
+            while self.exit_status is None and len(frames) < needed:
+                remaining = self.deadline - time.monotonic()
+                if remaining <= 0:
+                    self.kill("wall_time")
+                    remaining = 0.5
+                try:
+                    ready, _, _ = select.select([*self.pipes, pidfd], [], [], min(remaining, CTL_POLL_S))
+                except InterruptedError:
+                    continue
+                for fd in ready:
+                    if fd == pidfd:
+                        self.reap(block=False)
+                    else:
+                        self._drain(fd)
+                if self.limit_hit is not None:
+                    break
+                # A closed socket is no end: the child may have closed it and run on (its own
+                # end, a limit or the deadline, decides how the run is reported).
+                reading = reading and self._take_frames(frames, needed)
+            if self.limit_hit is None and reading:
+                self._take_frames(frames, needed)  # what it wrote before it ended
+        finally:
+            os.close(pidfd)
+        return frames
+
+    def _take_frames(self, frames: list[bytes], needed: int) -> bool:
+        """Read what the control socket holds now, without waiting, into whole frames (up to
+        ``needed``). False once it is closed or carries something that is not a frame."""
+        while len(frames) < needed:
+            try:
+                body = self._buffered_frame()
+            except ProtocolError:
+                return False
+            if body is not None:
+                frames.append(body)
+                continue
+            try:
+                data = self.ctl.recv(1 << 16, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return True
+            except OSError:
+                data = b""
+            if not data:
+                return False
+            self.ctl_buf += data
+        return True
 
     def kill(self, reason: str | None = None) -> None:
         if reason and self.limit_hit is None:
@@ -474,6 +549,7 @@ def _flush() -> None:
             pass
 
 
+CTL_POLL_S = 0.005  # how often a batch's control socket is read while the child runs (``frames_until_exit``)
 COMPILE_IN_RUNNER_MAX = 256 * 1024  # characters of source; larger candidates compile in their own process
 
 
@@ -527,7 +603,8 @@ def _python_child(ctl_fd: int, msg: dict) -> None:
                 msg = read_marshal(ctl_fd)
             except EOFError:
                 os._exit(0)
-        calls = msg.pop("batch") if "batch" in msg else [[msg["args"], msg.get("kwargs")]]
+        batched = "batch" in msg
+        calls = msg.pop("batch") if batched else [[msg["args"], msg.get("kwargs")]]
         if type(calls) is bytes:  # the host's marshalled calls (``op_py_batch``)
             calls = marshal.loads(calls)
         for args, kwargs in calls:
@@ -537,6 +614,8 @@ def _python_child(ctl_fd: int, msg: dict) -> None:
                 write_msg(ctl_fd, reply)
             except (ValueError, OverflowError, MemoryError) as exc:
                 write_msg(ctl_fd, {"status": "unplain", "error": f"result could not be sent: {exc!r}"})
+        if batched:  # nothing follows a batch: ending here is what the runner waits for
+            os._exit(0)
 
 
 def _decoded_call(args, kwargs) -> tuple[list, dict]:
@@ -927,9 +1006,16 @@ class Runner:
         report["stdout_b64"] = binascii.b2a_base64(child.stdout_all, newline=False).decode()
         return {"ok": True, "report": report}
 
-    def op_py_load(self, msg, batch: list | None = None):
-        """Give a Python candidate to a (spare) child; it loads the module and waits for calls
-        (or, given ``batch``, makes them at once: see ``op_py_batch``)."""
+    def op_py_load(self, msg):
+        """Give a Python candidate to a (spare) child; it loads the module and waits for calls."""
+        early = self._load(msg)
+        if early is not None:
+            return early
+        return self._loaded(self.child.watch(until_ctl_message=True, raw=True))
+
+    def _load(self, msg, batch: list | bytes | None = None) -> dict | None:
+        """Send a candidate to a (spare) child, which loads it (and, given ``batch``, makes the
+        calls at once: see ``op_py_batch``); the reply to give when that cannot happen, or None."""
         if self.child is not None:
             self._end_child()
         self.python_used = True
@@ -960,7 +1046,10 @@ class Runner:
             send_marshal(child.ctl.fileno(), load)
         except OSError:
             return {"ok": True, "status": "died", "report": self._end_child()}
-        body = child.watch(until_ctl_message=True, raw=True)
+        return None
+
+    def _loaded(self, body: bytes | None) -> dict:
+        """The reply to a load, from the child's first control frame (None: it sent none)."""
         if body == _READY_BODY:
             return {"ok": True, "status": "ready"}
         try:
@@ -1000,16 +1089,23 @@ class Runner:
         else:
             calls = [_decoded_call(args, kwargs) for args, kwargs in msg["calls"]]
             count = len(calls)
-        loaded = self.op_py_load(msg, batch=calls)  # one message to the child: the module and its calls
+        early = self._load(msg, batch=calls)  # one message to the child: the module and its calls
+        if early is not None:
+            return early
+        child = self.child
+        frames = child.frames_until_exit(count + 1)  # the child exits after its last reply
+        if frames is None:  # no pidfds here: frame by frame
+            frames = []
+            while len(frames) <= count:
+                body = child.watch(until_ctl_message=True, raw=True)
+                if body is None or child.limit_hit:
+                    break
+                frames.append(body)
+        loaded = self._loaded(frames[0] if frames else None)
         if loaded.get("status") != "ready":
             return loaded
-        child, results = self.child, []
-        for _ in range(count):
-            body = child.watch(until_ctl_message=True, raw=True)
-            if body is None or child.limit_hit:
-                break
-            # Passed on unparsed: the host decodes each reply it uses (and refuses a malformed one).
-            results.append(body.decode("utf-8", "replace"))
+        # Passed on unparsed: the host decodes each reply it uses (and refuses a malformed one).
+        results = [body.decode("utf-8", "replace") for body in frames[1:]]
         return {"ok": True, "status": "ready", "results": results, "report": self._end_child()}
 
     def op_end(self, msg):
