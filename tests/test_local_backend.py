@@ -105,3 +105,80 @@ def test_a_zygote_that_cannot_start_is_given_up_for_forking():
     assert zygote.spawn(b"{}", []) is None
     assert not zygote.enabled and zygote.pid is None
     assert zygote.spawn(b"{}", []) is None and not zygote.start()  # no more attempts
+
+
+def _batch(code: str, arg: int) -> dict:
+    """A raw ``py_batch`` request: one call of ``f(arg)``."""
+    return {"op": "py_batch", "code": code, "fn": "f", "limits": {},
+            "calls": [[[arg], {"$": "dict", "v": []}]]}
+
+
+SLOW = "import time\ndef f(x):\n    time.sleep(0.4)\n    return x\n"
+QUICK = "def f(x):\n    return x * 10\n"
+
+
+def _wait_for(condition, within_s: float = 5.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + within_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_requests_are_pipelined_and_each_thread_reads_its_own_reply(local_backend):
+    """A second thread's request goes to the runner while the first one runs (the runner finds it
+    waiting), and each thread gets the reply to its own request, in order."""
+    import json
+    import threading
+
+    session = local_backend.open_session("python")
+    got, order = {}, []
+
+    def send(name, msg):
+        got[name] = json.loads(session.request(msg, 30)["results"][0])["value"]
+        order.append(name)
+
+    try:
+        slow = threading.Thread(target=send, args=("slow", _batch(SLOW, 1)))
+        slow.start()
+        assert _wait_for(lambda: session.in_flight == 1)
+        quick = threading.Thread(target=send, args=("quick", _batch(QUICK, 2)))
+        quick.start()
+        assert _wait_for(lambda: session.in_flight == 2, within_s=0.3)  # sent before the slow one's reply
+        assert slow.is_alive()
+        slow.join(10)
+        quick.join(10)
+        assert got == {"slow": 1, "quick": 20} and order == ["slow", "quick"]
+        assert session.in_flight == 0
+    finally:
+        local_backend.release(session)
+
+
+def test_threads_waiting_for_their_reply_fail_when_the_session_breaks(local_backend):
+    """A session that breaks with requests queued behind the one running wakes every waiting
+    thread with a SandboxFailure (retried by the worker) instead of leaving it waiting."""
+    import threading
+
+    from rlcode.sandbox.base import SandboxFailure
+
+    session = local_backend.open_session("python")
+    errors = []
+
+    def send(msg):
+        try:
+            session.request(msg, 30)
+        except SandboxFailure as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(_batch(SLOW, i),)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    assert _wait_for(lambda: session.in_flight == 3)
+    local_backend.release(session)  # the runner is killed under them
+    for thread in threads:
+        thread.join(5)
+    assert not any(thread.is_alive() for thread in threads)
+    assert len(errors) == 3

@@ -65,8 +65,14 @@ class FramedSession:
         self.broken = False
         self.requests = 0
         # Held for a sequence of requests that belong together (one candidate's files, compile and
-        # runs); reentrant, and taken by ``request`` itself so frames never interleave.
+        # runs); reentrant, and taken by ``request`` itself while it sends, so frames never
+        # interleave and nobody sends inside another's sequence.
         self.txn = threading.RLock()
+        # Requests are pipelined (``request``): the runner answers in order, and each thread
+        # reads its own reply when the replies before it have been read.
+        self._order = threading.Condition()
+        self._sent = 0  # requests sent
+        self._read = 0  # replies read (or given up on)
 
     def _send(self, data: bytes) -> None:
         raise NotImplementedError
@@ -83,8 +89,56 @@ class FramedSession:
         return out
 
     def request(self, msg: dict, timeout: float) -> dict:
+        """Send ``msg``; return the runner's reply, waiting at most ``timeout`` once the runner is
+        on it.
+
+        Pipelined: a thread sends as soon as no other thread holds ``txn`` (not when the last
+        request has been answered), so the runner finds the next request waiting when it
+        finishes one, instead of idling while the host takes in a reply and a thread gets the
+        GIL to send the next (0.3-0.4 ms per candidate, about a tenth of a container's time on
+        the HumanEval mix). The runner answers in order; each thread reads its reply in turn."""
+        data = proto.frame(msg)
         with self.txn:
-            return self._request(msg, timeout)
+            if self.broken:
+                raise SandboxFailure("session is broken")
+            with self._channel():
+                self._send(data)
+            with self._order:
+                seq = self._sent
+                self._sent += 1
+        return self._reply(seq, msg, timeout)
+
+    def _break(self) -> None:
+        """Mark the session broken, waking every thread waiting for its turn to read (it raises)."""
+        self.broken = True
+        with self._order:
+            self._order.notify_all()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests sent and not yet answered."""
+        with self._order:
+            return self._sent - self._read
+
+    def _reply(self, seq: int, msg: dict, timeout: float) -> dict:
+        with self._order:
+            while self._read != seq and not self.broken:
+                self._order.wait()
+        try:
+            if self.broken:
+                raise SandboxFailure("session is broken")
+            # The runner starts on this request when it has answered the ones before: the wait
+            # for those does not count against this one's time.
+            reply = self._receive(time.monotonic() + timeout)
+        finally:
+            with self._order:
+                self._read += 1
+                self._order.notify_all()
+        with self._order:
+            self.requests += 1
+        if not isinstance(reply, dict) or not reply.get("ok"):
+            raise SandboxFailure(f"runner refused {msg.get('op')}: {reply.get('error') if isinstance(reply, dict) else reply}")
+        return reply
 
     @contextlib.contextmanager
     def _channel(self):
@@ -92,10 +146,10 @@ class FramedSession:
         try:
             yield
         except (OSError, EOFError, proto.ProtocolError) as exc:
-            self.broken = True
+            self._break()
             raise SandboxFailure(f"runner channel failed: {exc}") from exc
         except SandboxFailure:
-            self.broken = True
+            self._break()
             raise
 
     def _receive(self, deadline: float):
@@ -106,17 +160,6 @@ class FramedSession:
                 raise SandboxFailure(f"runner sent a {size}-byte frame")
             return proto.parse_body(self._take(size, deadline))
 
-    def _request(self, msg: dict, timeout: float) -> dict:
-        if self.broken:
-            raise SandboxFailure("session is broken")
-        deadline = time.monotonic() + timeout
-        with self._channel():
-            self._send(proto.frame(msg))
-        reply = self._receive(deadline)
-        self.requests += 1
-        if not isinstance(reply, dict) or not reply.get("ok"):
-            raise SandboxFailure(f"runner refused {msg.get('op')}: {reply.get('error') if isinstance(reply, dict) else reply}")
-        return reply
 
 
 def wait_readable(fd: int | socket.socket, deadline: float, what: str) -> None:

@@ -203,7 +203,10 @@ class DockerSession(FramedSession):
         without this process waiting the ~80 ms that takes; any other container is killed and
         removed here."""
         idle = self.direct is not None and not self.broken and self.txn.acquire(blocking=False)
-        self.broken = True
+        if idle and self.in_flight:  # nobody sending, but a pipelined request is still running
+            self.txn.release()
+            idle = False
+        self._break()
         for sock in (self.direct, self._sockio, self.sock):
             try:
                 if sock is not None:

@@ -73,7 +73,7 @@ class LocalSession(FramedSession):
         return read_some(self.proc.stdout.fileno(), deadline, "the local runner")
 
     def close(self) -> None:
-        self.broken = True
+        self._break()
         try:
             self.proc.kill()
             self.proc.wait(timeout=10)

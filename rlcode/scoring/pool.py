@@ -29,9 +29,10 @@ MAX_LANGUAGES_PER_WORKER = 2
 class Worker:
     """Warm sessions (one per language in use) behind one lock; shareable by a few threads.
 
-    A session serves one request at a time (``session.txn``); jobs that need several requests
-    hold it for all of them, while a Python check job holds it for its one batch request only, so
-    a second thread's candidate runs in the container while the first replays its check."""
+    A session's requests are pipelined (``FramedSession.request``): a Python check job sends its
+    one batch request as soon as no other thread is sending, so the runner finds it waiting when it
+    finishes the one before, and a second thread's candidate runs in the container while the
+    first replays its check. Jobs that need several requests hold ``session.txn`` for all of them."""
 
     def __init__(self, backend, retries: int, cache=None):
         self.backend = backend
