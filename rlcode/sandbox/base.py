@@ -16,7 +16,7 @@ import struct
 import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 from rlcode.registry import Registry
 from rlcode.sandbox import runner as proto
@@ -45,7 +45,9 @@ class Backend(Protocol):
     name: str
     isolation: str  # one line saying what isolation is in force
 
-    def open_session(self, language: str) -> Session: ...
+    def open_session(self, language: str, on_launch: Callable[[], None] | None = None) -> Session:
+        """A warm session; ``on_launch`` is called once the host has sent everything the start
+        needs and only waits (for the daemon, the runner): see ``ThreadExecutor.prestart``."""
 
     def doctor(self) -> list[Check]: ...
 

@@ -51,7 +51,7 @@ def docker_client(timeout: int = 120):
 
 class DockerSession(FramedSession):
     def __init__(self, client, image: str, language: str, container_memory_mb: int, pids: int, cpus: float,
-                 tmpfs_mb: int):
+                 tmpfs_mb: int, on_launch=None):
         from docker.types import Mount
 
         super().__init__()
@@ -67,7 +67,7 @@ class DockerSession(FramedSession):
         os.chmod(chan, 0o666)  # the runner's uid must be able to connect
         listener.listen(1)
         try:
-            self._create(client, image, language, container_memory_mb, pids, cpus, tmpfs_mb, Mount)
+            self._create(client, image, language, container_memory_mb, pids, cpus, tmpfs_mb, Mount, on_launch)
             self._connect(listener, chan)
         except BaseException:
             listener.close()
@@ -75,7 +75,7 @@ class DockerSession(FramedSession):
             raise
         listener.close()
 
-    def _create(self, client, image, language, container_memory_mb, pids, cpus, tmpfs_mb, Mount) -> None:
+    def _create(self, client, image, language, container_memory_mb, pids, cpus, tmpfs_mb, Mount, on_launch) -> None:
         # The low-level API: the high-level ``containers.create`` inspects the new container once
         # more, a daemon round trip on every run's critical path that gives nothing used here.
         api = client.api
@@ -112,6 +112,8 @@ class DockerSession(FramedSession):
         self.sock = getattr(sock, "_sock", sock)
         self._sockio = sock
         self._raw = bytearray()
+        if on_launch is not None:  # all that is left is the daemon's work (``ThreadExecutor.prestart``)
+            on_launch()
         self.container.start()
 
     def _connect(self, listener: socket.socket, chan: str) -> None:
@@ -257,13 +259,13 @@ class DockerBackend:
         """The image's content id: changes whenever the toolchain or the runner changes."""
         return self._image(language)[1]
 
-    def open_session(self, language: str) -> DockerSession:
+    def open_session(self, language: str, on_launch=None) -> DockerSession:
         s = self.settings
         lang = get_language(language)
         memory = max(s.memory_mb * lang.memory_factor, lang.compile_memory_mb) * 2 + 128
         try:
             session = DockerSession(self.client, self.image_for(language), language, int(memory), s.pids, s.cpus,
-                                    s.tmpfs_mb)
+                                    s.tmpfs_mb, on_launch)
         except SandboxUnavailable:
             raise
         except Exception as exc:  # docker SDK errors, socket errors

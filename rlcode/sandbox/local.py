@@ -48,7 +48,7 @@ def _die_with_parent() -> None:
 
 
 class LocalSession(FramedSession):
-    def __init__(self, language: str, use_namespaces: bool):
+    def __init__(self, language: str, use_namespaces: bool, on_launch=None):
         super().__init__()
         self.language = language
         self.workdir = tempfile.mkdtemp(prefix="rlcode-local-")
@@ -60,6 +60,8 @@ class LocalSession(FramedSession):
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
                                      preexec_fn=_die_with_parent)
+        if on_launch is not None:
+            on_launch()
         self.info = self.request({"op": "ping"}, timeout=30)
 
     def _send(self, data: bytes) -> None:
@@ -116,8 +118,8 @@ class LocalBackend:
             version = "unknown"
         return f"local:{sys.version.split()[0]}:{version}:{runner_module.PROTOCOL_VERSION}"
 
-    def open_session(self, language: str) -> LocalSession:
-        session = LocalSession(language, self.use_namespaces)
+    def open_session(self, language: str, on_launch=None) -> LocalSession:
+        session = LocalSession(language, self.use_namespaces, on_launch)
         with self._lock:
             self._sessions.add(session)
         return session
