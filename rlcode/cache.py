@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-SCHEMA = 1  # bump when what a cached result means changes
+SCHEMA = 2  # bump when what a cached result means, or how keys are made, changes
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL, size INTEGER NOT NULL,
@@ -36,9 +36,17 @@ CREATE INDEX IF NOT EXISTS artifacts_used ON artifacts(used);
 
 
 def _feed(h, parts) -> None:
+    """Each part, tagged by kind and length-prefixed (so no two sequences of parts collide):
+    text as its UTF-8 (most parts are code and test source: escaping them as JSON first was
+    most of the cost of a key), bytes as they are, anything else as canonical JSON."""
     for part in parts:
-        data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True, default=str).encode()
-        h.update(len(data).to_bytes(8, "big"))
+        if type(part) is str:
+            tag, data = b"s", part.encode("utf-8", "surrogatepass")
+        elif isinstance(part, bytes):
+            tag, data = b"b", part
+        else:
+            tag, data = b"j", json.dumps(part, sort_keys=True, default=str).encode()
+        h.update(tag + len(data).to_bytes(8, "big"))
         h.update(data)
 
 

@@ -444,14 +444,21 @@ class Child:
     def _take_frames(self, frames: list[bytes], needed: int) -> bool:
         """Read what the control socket holds now, without waiting, into whole frames (up to
         ``needed``). False once it is closed or carries something that is not a frame."""
+        header = _HEADER.size
         while len(frames) < needed:
-            try:
-                body = self._buffered_frame()
-            except ProtocolError:
-                return False
-            if body is not None:
-                frames.append(body)
-                continue
+            buf, pos = self.ctl_buf, 0  # every whole frame held, in one pass
+            while len(frames) < needed and len(buf) - pos >= header:
+                (size,) = _HEADER.unpack_from(buf, pos)
+                if size > MAX_MESSAGE:
+                    return False
+                if len(buf) - pos - header < size:
+                    break
+                frames.append(bytes(buf[pos + header:pos + header + size]))
+                pos += header + size
+            if pos:
+                del buf[:pos]
+            if len(frames) >= needed:
+                break
             try:
                 data = self.ctl.recv(1 << 16, socket.MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):

@@ -188,8 +188,9 @@ class Scorer:
         shared = (job.language, id(t), tuple(limits.__dict__.items()))
         prefix = prefixes.get(shared) if prefixes is not None else None
         if prefix is None:
-            tests = [t.prompt, t.entry_point, t.test, t.fn_tests, t.io_tests, t.checker, t.signature]
-            prefix = extend_prefix(self._language_keys[job.language], tests, limits.__dict__)
+            rest = [t.fn_tests, t.io_tests, t.checker, t.signature]  # (texts apart: hashed without escaping)
+            prefix = extend_prefix(self._language_keys[job.language], t.prompt, t.entry_point, t.test, rest,
+                                   limits.__dict__)
             if prefixes is not None:
                 prefixes[shared] = prefix
         return finish_key(prefix, job.code)
