@@ -149,3 +149,19 @@ def test_a_damaged_stored_judge_is_rebuilt():
     outcome = copy.run(lambda args, kwargs: sum(args))
     assert outcome.passed == outcome.total == judge.total
     assert CheckJudge.loads(task, b"not a judge") is None
+
+
+def test_a_job_scored_again_on_its_own_sees_what_its_last_call_stored(tmp_path):
+    """A call looks up all its jobs at once; that lookup is good for that call only. The same
+    job object scored again (``run_one``, as bench_cache does) asks the cache itself and is
+    served what the call stored, without a sandbox."""
+    from rlcode.records import Candidate, Task
+    from rlcode.scoring.scorer import Scorer
+
+    task = Task("add", prompt=TASK["prompt"], entry_point="add", test=ADD_TEST)
+    settings = load_settings(None, {"sandbox": {"workers": 1, "cache_path": str(tmp_path / "c.sqlite")}})
+    with Scorer(settings) as scorer:
+        jobs = scorer.jobs([(0, task, Candidate("add", "0", {}, completion="    return a + b\n"))])
+        assert scorer.map(jobs)[0].result.verdict.value == "passed"
+        row = scorer.run_one(None, jobs[0])  # no worker: it must not need one
+        assert row.result.details.get("cached") and row.result.verdict.value == "passed"

@@ -202,7 +202,10 @@ class Scorer:
         if self.cache is None:
             return worker.run(job.task, job.code, job.language, limits)
         key = job.result_key or self._result_key(job, limits)
-        hit = job.cached if job.looked_up else self.cache.get("results", key)
+        if job.looked_up:  # looked up with the rest of its call (``_twins``): good for that run only
+            hit, job.cached, job.looked_up = job.cached, None, False
+        else:
+            hit = self.cache.get("results", key)
         if hit is not None:
             details = dict(hit["details"], cached=True)
             return ExecutionResult(Verdict(hit["verdict"]), hit["tests_passed"], hit["tests_total"], details)
