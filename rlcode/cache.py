@@ -126,9 +126,11 @@ class Cache:
         return {k: json.loads(v) for k, v in found.items()}
 
     def put(self, table: str, key: str, value: Any) -> None:
-        text = json.dumps(value, separators=(",", ":"))
+        self._hold(table, key, json.dumps(value, separators=(",", ":")))
+
+    def _hold(self, table: str, key: str, value: str | bytes) -> None:
         with self._lock:
-            self._pending[(table, key)] = text
+            self._pending[(table, key)] = value
             if len(self._pending) >= self.FLUSH_EVERY:
                 self._flush()
 
@@ -173,12 +175,9 @@ class Cache:
         return bytes(row[0]) if row is not None else None
 
     def put_bytes(self, table: str, key: str, value: bytes) -> None:
-        """Held and written with the other entries (``flush``): a commit per judge had been a
-        quarter of building the judges of a first HumanEval run."""
-        with self._lock:
-            self._pending[(table, key)] = bytes(value)
-            if len(self._pending) >= self.FLUSH_EVERY:
-                self._flush()
+        """Held and written with the other entries (``flush``): a commit per judge had cost the
+        judge builder about 40 ms of a first HumanEval run (164 judges)."""
+        self._hold(table, key, bytes(value))
 
     def _evict(self, table: str) -> None:
         count, size = self._db.execute(f"SELECT COUNT(*), COALESCE(SUM(size), 0) FROM {table}").fetchone()  # noqa: S608

@@ -34,8 +34,9 @@ def test_honest_candidate_passes_and_wrong_one_fails(docker_worker):
 
 
 def test_arguments_arrive_in_the_candidate_with_their_exact_types(docker_worker):
-    """Arguments cross host -> runner as tagged JSON and runner -> child by marshal: each plain
-    type (bool is not int, tuple is not list, frozenset is not set) arrives as itself."""
+    """A task's calls are marshalled once on the host (``CallPlan.marshalled``) and unmarshalled
+    in the candidate's process: each plain type (bool is not int, tuple is not list, frozenset is
+    not set) arrives as itself."""
     value = [None, True, 2, 2.5, 1j, "s", b"b", (1,), [1], {1: (2,)}, {3}, frozenset({4}), 10**30]
     task = make_task("def check(candidate):\n"
                      f"    assert candidate({value!r}, flag=False) == {[type(v).__name__ for v in value]!r}\n",
@@ -196,6 +197,20 @@ LIMIT_CASES = {
                     "        threading.Thread(target=time.sleep, args=(100,)).start()\n",
                     {Verdict.TIMEOUT, Verdict.RUNTIME_ERROR, Verdict.MEMORY_EXCEEDED}),
 }
+
+
+def test_a_live_call_whose_candidate_closes_its_control_socket_times_out(docker_worker):
+    """The live path (a check whose next argument is an earlier result cannot be batched): a
+    candidate that closes its control socket during a call and sleeps on is awaited to the wall
+    deadline and reported as a timeout, not left holding the runner until the host gives up."""
+    task = make_task("def check(candidate):\n    r = candidate(1, 2)\n    assert candidate(r, 1) == 4\n",
+                     entry_point="add")
+    code = "import os, time\ndef add(a, b):\n    os.closerange(3, 1 << 16)\n    time.sleep(60)\n"
+    started = time.monotonic()
+    result = run(docker_worker, code, task=task)
+    assert result.verdict is Verdict.TIMEOUT, result.details
+    assert result.details["calls"] == "live" and result.details["limit"] == "wall_time", result.details
+    assert time.monotonic() - started < 15
 
 
 # For probes (prepended to a candidate): the zygotes, and every process but the runner (PID 1), the
@@ -467,8 +482,8 @@ def test_repeated_infrastructure_failure_is_sandbox_error(docker_backend):
     class KillingBackend:
         """A real Docker backend whose containers are killed as soon as they start."""
 
-        def open_session(self, language):
-            session = docker_backend.open_session(language)
+        def open_session(self, language, on_launch=None):
+            session = docker_backend.open_session(language, on_launch)
             session.container.kill()
             return session
 

@@ -53,6 +53,25 @@ def test_arguments_reach_the_child_by_marshal_exactly(value):
     assert encode(back_args) == encode([value]) and encode(back_kwargs) == encode({"k": value})
 
 
+@given(plain)
+def test_a_tasks_marshalled_calls_reach_the_child_exactly_and_unshared(value):
+    """The batch path: the host marshals a task's calls once (``CallPlan.marshalled``, version 2)
+    and the child unmarshals them. Every plain type arrives as itself, and an argument passed
+    twice arrives as two objects, as decoding made them (a candidate mutating one of them must
+    not change the other, nor a later call's)."""
+    import binascii
+    import marshal
+
+    from rlcode.judge.check import CallPlan
+
+    plan = CallPlan.of([((value, value), {"k": value}), ((value,), {})])
+    calls = marshal.loads(binascii.a2b_base64(plan.marshalled))
+    assert [[encode(a), encode(k)] for a, k in calls] == plan.encoded
+    (first, second), kwargs = calls[0]
+    if type(value) in (list, dict, set):
+        assert first is not second and first is not kwargs["k"] and first is not calls[1][0][0]
+
+
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 2**200, -(2**70)])
 def test_codec_special_numbers(value):
     back = decode(encode(value))

@@ -65,7 +65,6 @@ class FramedSession:
     def __init__(self) -> None:
         self._buf = bytearray()
         self.broken = False
-        self.requests = 0
         # Held for a sequence of requests that belong together (one candidate's files, compile and
         # runs); reentrant, and taken by ``request`` itself while it sends, so frames never
         # interleave and nobody sends inside another's sequence.
@@ -136,8 +135,6 @@ class FramedSession:
             with self._order:
                 self._read += 1
                 self._order.notify_all()
-        with self._order:
-            self.requests += 1
         if not isinstance(reply, dict) or not reply.get("ok"):
             raise SandboxFailure(f"runner refused {msg.get('op')}: {reply.get('error') if isinstance(reply, dict) else reply}")
         return reply

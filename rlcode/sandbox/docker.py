@@ -245,11 +245,12 @@ class DockerBackend:
                 import docker.errors
 
                 lang = get_language(language)
+                tag = image_tag(lang)
                 try:
-                    image = self.client.images.get(image_tag(lang))
-                except docker.errors.ImageNotFound:
+                    image = self.client.images.get(tag)
+                except docker.errors.ImageNotFound:  # built now (ensure_image), then asked once more
                     image = self.client.images.get(ensure_image(self.client, lang, log=self.settings.log))
-                self._images[language] = (image_tag(lang), image.id)
+                self._images[language] = (tag, image.id)
             return self._images[language]
 
     def image_for(self, language: str) -> str:

@@ -318,18 +318,20 @@ class Child:
             self.kill("output")
         return True
 
-    def _buffered_frame(self) -> bytes | None:
-        buf = self.ctl_buf
-        if len(buf) < _HEADER.size:
-            return None
-        (size,) = _HEADER.unpack_from(buf)
-        if size > MAX_MESSAGE:
-            raise ProtocolError(f"frame of {size} bytes is over the limit")
-        if len(buf) < _HEADER.size + size:
-            return None
-        body = bytes(buf[_HEADER.size:_HEADER.size + size])
-        del buf[:_HEADER.size + size]
-        return body
+    def _split_frames(self, frames: list[bytes], needed: int) -> None:
+        """Move whole frames (their bodies) from ``ctl_buf`` to ``frames``, up to ``needed`` in
+        all, in one pass over the buffer. Raises ProtocolError for a frame over the limit."""
+        buf, pos, header = self.ctl_buf, 0, _HEADER.size
+        while len(frames) < needed and len(buf) - pos >= header:
+            (size,) = _HEADER.unpack_from(buf, pos)
+            if size > MAX_MESSAGE:
+                raise ProtocolError(f"frame of {size} bytes is over the limit")
+            if len(buf) - pos - header < size:
+                break
+            frames.append(bytes(buf[pos + header:pos + header + size]))
+            pos += header + size
+        if pos:
+            del buf[:pos]
 
     def _ctl_lost(self) -> None:
         self.ctl.close()
@@ -357,10 +359,11 @@ class Child:
         child is gone or sent something that is not a frame."""
         while True:
             if until_ctl_message and self.ctl is not None:
+                got: list[bytes] = []
                 try:
-                    body = self._buffered_frame()
-                    if body is not None:
-                        return body if raw else parse_body(body)
+                    self._split_frames(got, 1)
+                    if got:
+                        return got[0] if raw else parse_body(got[0])
                 except ProtocolError:
                     self._ctl_lost()
                     return None
@@ -444,21 +447,13 @@ class Child:
     def _take_frames(self, frames: list[bytes], needed: int) -> bool:
         """Read what the control socket holds now, without waiting, into whole frames (up to
         ``needed``). False once it is closed or carries something that is not a frame."""
-        header = _HEADER.size
-        while len(frames) < needed:
-            buf, pos = self.ctl_buf, 0  # every whole frame held, in one pass
-            while len(frames) < needed and len(buf) - pos >= header:
-                (size,) = _HEADER.unpack_from(buf, pos)
-                if size > MAX_MESSAGE:
-                    return False
-                if len(buf) - pos - header < size:
-                    break
-                frames.append(bytes(buf[pos + header:pos + header + size]))
-                pos += header + size
-            if pos:
-                del buf[:pos]
+        while True:
+            try:
+                self._split_frames(frames, needed)
+            except ProtocolError:
+                return False
             if len(frames) >= needed:
-                break
+                return True
             try:
                 data = self.ctl.recv(1 << 16, socket.MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):
@@ -468,7 +463,6 @@ class Child:
             if not data:
                 return False
             self.ctl_buf += data
-        return True
 
     def kill(self, reason: str | None = None) -> None:
         if reason and self.limit_hit is None:

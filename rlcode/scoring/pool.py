@@ -54,10 +54,7 @@ class Worker:
             while len(self._sessions) >= MAX_LANGUAGES_PER_WORKER:
                 self._drop(next(iter(self._sessions)))
             artifacts = (self.cache, self.backend.toolchain_id(language)) if self.cache is not None else None
-            # (``on_launch`` only when wanted: a backend written before it existed still works)
-            session = (self.backend.open_session(language) if on_launch is None
-                       else self.backend.open_session(language, on_launch))
-            ex = LanguageExecutor(session, get_language(language), artifacts)
+            ex = LanguageExecutor(self.backend.open_session(language, on_launch), get_language(language), artifacts)
             self._sessions[language] = ex
             return ex
 

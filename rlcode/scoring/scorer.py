@@ -35,6 +35,9 @@ from rlcode.settings import Settings
 from rlcode.tasks import load_tasks
 
 
+NOT_LOOKED_UP = object()  # ``ScoreJob.prefetched`` before (or after) a batched cache lookup
+
+
 @dataclass
 class ScoreJob:
     index: int
@@ -45,8 +48,9 @@ class ScoreJob:
     program: dict = field(default_factory=dict)
     static: object | None = None  # an AnalysisResult, when analysed up front
     result_key: str | None = None  # the result cache's key, once computed
-    cached: dict | None = None  # what the cache held for that key when the call began (``_twins``)
-    looked_up: bool = False  # whether ``cached`` was looked up
+    # What the cache held for ``result_key`` when the call began (``_twins``: None, nothing),
+    # used once by the run it was looked up for; NOT_LOOKED_UP otherwise.
+    prefetched: object = NOT_LOOKED_UP
 
 
 def program_for(task: Task, cand: Candidate) -> tuple[str, str, dict]:
@@ -202,9 +206,8 @@ class Scorer:
         if self.cache is None:
             return worker.run(job.task, job.code, job.language, limits)
         key = job.result_key or self._result_key(job, limits)
-        if job.looked_up:  # looked up with the rest of its call (``_twins``): good for that run only
-            hit, job.cached, job.looked_up = job.cached, None, False
-        else:
+        hit, job.prefetched = job.prefetched, NOT_LOOKED_UP  # (good for this run only)
+        if hit is NOT_LOOKED_UP:
             hit = self.cache.get("results", key)
         if hit is not None:
             details = dict(hit["details"], cached=True)
@@ -284,7 +287,7 @@ class Scorer:
         firsts, twins, seen, prefixes = [], {}, {}, {}
         for job in jobs:
             job.result_key = self._result_key(job, self.limits_for(job.task), prefixes)
-            job.looked_up = False  # (a job object scored again: nothing from its last call)
+            job.prefetched = NOT_LOOKED_UP  # (a job object scored again: nothing from its last call)
             first = seen.setdefault(job.result_key, job)
             if first is job:
                 firsts.append(job)
@@ -292,7 +295,7 @@ class Scorer:
                 twins.setdefault(id(first), []).append(job)
         held = self.cache.get_many("results", [job.result_key for job in firsts])  # one query, not one per job
         for job in firsts:
-            job.cached, job.looked_up = held.get(job.result_key), True
+            job.prefetched = held.get(job.result_key)
         return firsts, twins
 
     def _twin_row(self, job: ScoreJob, first: ScoredRow) -> ScoredRow | None:
