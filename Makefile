@@ -6,20 +6,24 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup docker images demo test test-fast bench lint clean
+.PHONY: setup docker chromium images demo test test-fast bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
 	# The CPU build, pinned: a plain `torch` requirement pulls several GB of CUDA wheels.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[analysis,train,dev]"
+	$(BIN)/pip install -q -e ".[analysis,train,dev,feedback-ui]"
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 docker:
 	scripts/ensure-docker.sh
+
+# Debian's chromium for the browser tests of `rlcode feedback serve` (Playwright never downloads one).
+chromium:
+	scripts/ensure-chromium.sh
 
 images: setup docker
 	$(BIN)/rlcode sandbox build
@@ -29,10 +33,10 @@ demo: images
 	$(BIN)/rlcode score examples/humaneval_mix.jsonl --tasks humaneval --out out/demo-scored.jsonl
 	$(BIN)/rlcode score --out out/demo-scored.jsonl --explain HumanEval/0/0
 
-test: images
+test: images chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: images
+test-fast: images chromium
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: images
