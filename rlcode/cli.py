@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from rlcode import __version__, console
 from rlcode.commands import analyze as analyze_cmd
+from rlcode.commands import generate as generate_cmd
 from rlcode.commands import sandbox as sandbox_cmd
 from rlcode.commands import score as score_cmd
 from rlcode.errors import RlcodeError
@@ -35,6 +36,7 @@ class _Group(TyperGroup):
 
 app = typer.Typer(name="rlcode", cls=_Group, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False, help="Trustworthy, fast rewards for RL of code models.")
+app.command("generate")(generate_cmd.generate)
 app.command("score")(score_cmd.score)
 app.command("analyze")(analyze_cmd.analyze)
 app.add_typer(sandbox_cmd.app, name="sandbox")

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from rlcode.errors import InputError
+from rlcode.generate.options import GenerateOptions
 from rlcode.records import Limits
+from rlcode.train.config import TrainSettings
 
 
 _DEFAULT_WEIGHTS = {"runtime": 0.8, "static": 0.2, "human": 0.0}
@@ -118,6 +120,8 @@ class Settings(BaseSettings):
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     reward: RewardSettings = Field(default_factory=RewardSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    generate: GenerateOptions = Field(default_factory=GenerateOptions)
+    train: TrainSettings = Field(default_factory=TrainSettings)
 
     # Not configuration: where progress messages go (set by the CLI).
     _log: Callable[[str], None] | None = None
@@ -136,7 +140,7 @@ class Settings(BaseSettings):
 # data reaches _TomlSource through here; _LOADING keeps concurrent load_settings calls apart).
 _TOML_DATA: dict[str, Any] = {}
 _LOADING = threading.Lock()
-_SECTIONS = ("sandbox", "reward", "analysis")
+_SECTIONS = ("sandbox", "reward", "analysis", "generate", "train")
 
 
 class _TomlSource(PydanticBaseSettingsSource):

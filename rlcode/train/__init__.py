@@ -1,0 +1,1 @@
+"""``rlcode train``: rounds of generate, score, update and held-out evaluation (see rounds.py)."""
