@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from rlcode import __version__, console
 from rlcode.commands import analyze as analyze_cmd
+from rlcode.commands import feedback as feedback_cmd
 from rlcode.commands import generate as generate_cmd
 from rlcode.commands import sandbox as sandbox_cmd
 from rlcode.commands import score as score_cmd
@@ -40,6 +41,7 @@ app.command("generate")(generate_cmd.generate)
 app.command("score")(score_cmd.score)
 app.command("analyze")(analyze_cmd.analyze)
 app.add_typer(sandbox_cmd.app, name="sandbox")
+app.add_typer(feedback_cmd.app, name="feedback")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,57 @@
+"""The dashboard's figures: events per rater and kind, items reviewed, and agreement. Agreement comes
+from ``rlcode.feedback.aggregate`` when it can compute it; the raw pairwise agreement of the
+raters' latest judgements is shown beside it either way (it needs nothing but counting)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from itertools import combinations
+
+from rlcode.feedback.events import KINDS
+from rlcode.feedback.store import FeedbackStore
+
+
+def _aggregate_agreement(store: FeedbackStore) -> dict | None:
+    """Krippendorff's alpha per kind/dimension from the aggregation module, or None if unavailable."""
+    try:
+        from rlcode.feedback import aggregate
+    except ImportError:
+        return None
+    fn = getattr(aggregate, "agreement", None)
+    if fn is None:
+        return None
+    try:
+        result = fn(store.events())
+    except Exception:  # too few events for alpha, or an API this page does not know: show raw counts
+        return None
+    return result if isinstance(result, dict) else None
+
+
+def dashboard_data(store: FeedbackStore, rubric: tuple[str, ...]) -> dict:
+    events = store.events()
+    items = store.items()
+    per_rater: dict[str, Counter] = defaultdict(Counter)
+    latest: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # item -> rater -> latest judgement
+    for e in sorted(events, key=lambda e: e.id or 0):
+        per_rater[e.rater][e.kind] += 1
+        if e.kind == "judgement" and e.candidate_id is not None:
+            latest[(e.task_id, e.candidate_id)][e.rater] = str(e.value)
+    roles = {r.name: r.role for r in store.raters()}
+    judged_by: dict[str, int] = Counter(r for by in latest.values() for r in by)
+    raters = [{"name": name, "role": roles.get(name, "-"), "kinds": [per_rater[name][k] for k in KINDS],
+               "events": sum(per_rater[name].values()), "items": judged_by.get(name, 0)}
+              for name in sorted(set(per_rater) | set(roles))]
+    pairs = agree = 0
+    for by in latest.values():
+        for x, y in combinations(by.values(), 2):
+            pairs += 1
+            agree += x == y
+    return {
+        "kinds": KINDS,
+        "raters": raters,
+        "totals": {"items": len(items), "reviewed": len(latest),
+                   "multiple": sum(len(by) >= 2 for by in latest.values()), "events": len(events)},
+        "raw_agreement": {"pairs": pairs, "agree": agree, "share": agree / pairs if pairs else None},
+        "alpha": _aggregate_agreement(store),
+        "rubric": rubric,
+    }
