@@ -104,6 +104,7 @@ class ScoredRow:
     result: ExecutionResult
     reward: float | None
     components: dict[str, Any]
+    repair: dict[str, Any] | None = None  # repair tasks: rlcode.evaluate.repair.RepairFields
 
     def to_json(self) -> dict[str, Any]:
         row = dict(self.candidate.raw)
@@ -116,4 +117,6 @@ class ScoredRow:
         row["reward"] = self.reward
         row["components"] = self.components
         row["details"] = self.result.details
+        if self.repair is not None:
+            row["repair"] = self.repair
         return row

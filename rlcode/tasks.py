@@ -24,6 +24,14 @@ def _humaneval_path() -> Path:
 
 BUILTIN_TASKS.register("humaneval", _humaneval_path)
 
+
+def _repair_path() -> Path:
+    """The built-in repair set (rlcode/evaluate/data, written by scripts/build_repair_set.py)."""
+    return Path(__file__).parent / "evaluate" / "data" / "repair.jsonl"
+
+
+BUILTIN_TASKS.register("repair", _repair_path)
+
 _CHECKERS = ("exact", "tokens")
 
 

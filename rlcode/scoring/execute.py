@@ -268,7 +268,7 @@ class Executor:
         early, call, report = self._batch(code, task.entry_point or "", CallPlan.of(calls), lim, len(tests))
         if early:
             return early
-        passed, failures, gone = 0, [], None
+        passed, failures, gone, passed_ids = 0, [], None, []
         for i, (test, (args, kwargs)) in enumerate(zip(tests, calls)):
             try:
                 got = call(args, kwargs)
@@ -281,10 +281,12 @@ class Executor:
                 break
             if values_equal(test["expected"], to_json_shape(got)):
                 passed += 1
+                passed_ids.append(i)
             else:
                 failures.append({"test": i, "kind": "wrong_answer", "expected": repr(test["expected"])[:200],
                                  "got": repr(got)[:200]})
         details = usage(report)
+        details["passed_tests"] = passed_ids  # per-test outcomes (repair regressions)
         died = None
         if gone:
             details["error"] = gone.reason
@@ -335,7 +337,7 @@ class Executor:
         failed = self._compile(lang.files_for(code), lim, len(tests), details)
         if failed:
             return failed
-        passed, first_bad, reports = 0, None, []
+        passed, first_bad, reports, passed_ids = 0, None, [], []
         for i, test in enumerate(tests):
             stdin = base64.b64encode(test.get("input", "").encode()).decode()
             report = self.session.request({"op": "run", "argv": lang.argv(lang.run, lim), "stdin_b64": stdin,
@@ -351,6 +353,7 @@ class Executor:
             mismatch = compare_output(task.checker, test["output"], got)
             if mismatch is None:
                 passed += 1
+                passed_ids.append(i)
             elif first_bad is None:
                 first_bad = (Verdict.FAILED, i, {"mismatch": mismatch.describe()})
         self._end()
@@ -358,6 +361,7 @@ class Executor:
                             for r in reports]
         details["wall_s"] = round(sum(r.get("wall_s") or 0 for r in reports), 6)
         details["peak_kb"] = max((r.get("peak_kb") or 0 for r in reports), default=0)
+        details["passed_tests"] = passed_ids  # per-test outcomes (repair regressions)
         if passed == len(tests):
             return ExecutionResult(Verdict.PASSED, passed, len(tests), details)
         verdict, index, info = first_bad
@@ -394,10 +398,11 @@ class Executor:
                                       self._timeout(lim))["report"]
         self._end()
         stdout = base64.b64decode(report.get("stdout_b64", "")).decode("utf-8", "replace")
-        passed, failures = 0, []
+        passed, failures, passed_ids = 0, [], []
         for i, (test, out) in enumerate(zip(tests, parse_results(stdout, nonce, len(tests)))):
             if out.kind == "value" and values_equal(test["expected"], out.value):
                 passed += 1
+                passed_ids.append(i)
             elif out.kind == "value":
                 failures.append({"test": i, "kind": "wrong_answer", "expected": repr(test["expected"])[:200],
                                  "got": repr(out.value)[:200]})
@@ -408,6 +413,7 @@ class Executor:
             else:
                 failures.append({"test": i, "kind": "no_result"})
         details.update(usage(report))
+        details["passed_tests"] = passed_ids  # per-test outcomes (repair regressions)
         died = memory_verdict(verdict_from_report(report, lang), report, lim)
         if died is not None:  # died, or hit a limit: what it finished still counts
             finished = sum(f["kind"] != "no_result" for f in failures) + passed

@@ -85,6 +85,7 @@ class Scorer:
         self.cache = open_cache(settings) if settings.sandbox.cache else None
         self._language_keys: dict[str, object] = {}  # language -> key prefix (recipe, toolchain id)
         self._baselines: dict[str, float | None] = {}  # task_id -> canonical solution's CPU seconds
+        self._buggy: dict[str, tuple | None] = {}  # repair tasks: task_id -> the buggy code's own outcome
         self._judging: list[threading.Thread] = []
         self._closing = False
 
@@ -234,7 +235,24 @@ class Scorer:
         if job.static is not None:
             result.details["static"] = job.static.to_json()
         value, components = self.reward(job.task, job.candidate, result)
-        return ScoredRow(job.candidate, result, value, components)
+        repair = self._repair(worker, job, result) if job.task.buggy_code is not None else None
+        return ScoredRow(job.candidate, result, value, components, repair)
+
+    def _repair(self, worker: Worker | None, job: ScoreJob, result: ExecutionResult) -> dict:
+        """The row's ``repair`` fields (DESIGN.md); the buggy code runs once per task (like the
+        efficiency baseline), for the tests it passed itself: those a candidate fails are regressions."""
+        from rlcode.evaluate.repair import repair_fields, repaired_text
+
+        task = job.task
+        if task.task_id not in self._buggy and worker is not None:  # a twin's first has run it
+            cand = Candidate(task.task_id, "buggy", {}, code=task.buggy_code)
+            language, code, info = program_for(task, cand)
+            base = self._execute(worker, ScoreJob(-1, task, cand, language, code, info), self.limits_for(task))
+            self._buggy[task.task_id] = None if base.verdict is Verdict.SANDBOX_ERROR else (
+                base.verdict.value, base.tests_passed, base.tests_total, base.details)
+        fields = repair_fields(task, repaired_text(task, job.candidate, job.code), result.verdict.value,
+                               result.tests_passed, result.tests_total, result.details, self._buggy.get(task.task_id))
+        return fields.to_json()
 
     def _efficiency(self, worker: Worker, job: ScoreJob, result: ExecutionResult) -> None:
         """CPU time against the task's canonical solution (in the task's language), run once per task."""
