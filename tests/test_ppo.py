@@ -228,3 +228,32 @@ def test_none_rewards_are_masked(tmp_path, tiny):
     assert log["masked"] == sum("+" not in c for c in seen[0])
     if log["masked"] < 8:
         assert log["objective/scores"] == 1.0  # the mean over the scored rows alone
+
+
+@pytest.mark.train
+def test_stop_strings_chat_prompts_and_async_rewards(tmp_path, tiny):
+    """A completion ends at the token that completes a stop string; a conversational prompt goes through the
+    chat template and its completions reach the reward as assistant messages; an async reward is awaited."""
+    seen = []
+
+    async def async_reward(prompts, completions, completion_ids, **kwargs):
+        seen.append((prompts, completions, completion_ids))
+        return [1.0 if c[0]["content"].startswith(" +") else 0.0 for c in completions]
+
+    chat = [{"role": "user", "content": PROMPT}]
+    config = make_config(tmp_path, max_steps=1, stop_strings=[" b"], max_completion_length=8)
+    trainer = PPOTrainer(str(tiny), async_reward, config, [{"prompt": chat}])
+    with one_thread():
+        trainer.train()
+    tokenizer = trainer.processing_class
+    (prompts, completions, ids), = seen
+    assert prompts == [chat] * 8
+    stopped = 0
+    for message, row in zip(completions, ids):
+        assert message[0]["role"] == "assistant" and tokenizer.decode(row, skip_special_tokens=True) == message[0]["content"]
+        if " b" in message[0]["content"]:  # it ended on the token that completed " b", not later
+            stopped += 1
+            assert " b" not in tokenizer.decode(row[:-1], skip_special_tokens=True), message
+            assert tokenizer.eos_token_id not in row
+    assert stopped, completions  # the taught answers both contain " b"
+    assert trainer.state.log_history[0]["completions/mean_length"] == pytest.approx(sum(map(len, ids)) / 8)
