@@ -316,3 +316,40 @@ def serve(store: FeedbackStore, host: str = "127.0.0.1", port: int = 8765, rubri
     import uvicorn
 
     uvicorn.run(create_app(store, rubric), host=host, port=port, log_level=log_level, access_log=False)
+
+
+class BackgroundServer:
+    """The app under a real uvicorn on 127.0.0.1 and a free port, in a thread (tests, benchmarks):
+    ``with BackgroundServer(store) as url: ...``; stopped and joined on exit."""
+
+    def __init__(self, store: FeedbackStore, rubric: tuple[str, ...] = tuple(RUBRIC)):
+        self.store, self.rubric = store, rubric
+
+    def __enter__(self) -> str:
+        import socket
+        import threading
+        import time
+
+        import uvicorn
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            sock.listen(128)
+            port = sock.getsockname()[1]
+            self._sock = sock.dup()  # kept bound and listening: no other process can take the port meanwhile
+        config = uvicorn.Config(create_app(self.store, self.rubric), log_level="warning", access_log=False,
+                                backlog=256)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the feedback server did not start")
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=20)
+        self._sock.close()
