@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from transformers import AutoModelForCausalLM
+from transformers import AutoModelForCausalLM, TrainerCallback
 
 from rlcode.train.ppo import (VALUE_HEAD_FILE, PPOConfig, PPOConfigError, PPOTrainer, compute_gae, masked_whiten,
                               ppo_losses)
@@ -145,14 +145,26 @@ def test_ppo_makes_the_rewarded_completion_more_likely(tmp_path, tiny):
         calls.append({"prompts": prompts, "completions": completions, **kwargs})
         return [1.0 if c == RIGHT else 0.0 for c in completions]
 
+    class Events(TrainerCallback):  # what a round loop's metrics writer hooks into
+        def __init__(self):
+            self.seen = []
+
+        def on_step_end(self, args, state, control, **kwargs):
+            self.seen.append(("step_end", state.global_step))
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            self.seen.append(("log", logs["step"]))
+
     dataset = [{"prompt": PROMPT, "task_id": "add"}]
-    trainer = PPOTrainer(str(tiny), right_reward, make_config(tmp_path), dataset)
+    events = Events()
+    trainer = PPOTrainer(str(tiny), right_reward, make_config(tmp_path), dataset, callbacks=[events])
     tokenizer = trainer.processing_class
     before, head_before = snapshot(trainer.model), snapshot(trainer.value_head)
     with one_thread():
         result = trainer.train()
 
     assert result.global_step == trainer.state.global_step == 3
+    assert events.seen == [(kind, step) for step in (1, 2, 3) for kind in ("step_end", "log")]
     # The reward function was called as TRL calls one: prompts, completions, the dataset's columns and ids.
     assert len(calls) == 3
     first = calls[0]

@@ -46,9 +46,8 @@ class PPOConfigError(UsageError, ValueError):
     """A bad PPOConfig: exit status 2 for rlcode's CLI, a ValueError for code that expects TRL's."""
 
 
-def _help(text: str, default: Any = None, factory: Callable | None = None):
-    meta = {"help": text}
-    return field(default_factory=factory, metadata=meta) if factory else field(default=default, metadata=meta)
+def _help(text: str, default: Any = None):
+    return field(default=default, metadata={"help": text})
 
 
 @dataclass
@@ -219,6 +218,8 @@ class PPOTrainer:
             model = get_peft_model(model, peft_config)
         if args.gradient_checkpointing:
             model.gradient_checkpointing_enable()
+            if peft_config is not None:  # frozen embeddings: checkpointed blocks would see no input needing grad
+                model.enable_input_require_grads()
         self.model = model.to(self.device)
         hidden = model.get_output_embeddings().weight.shape[1]
         # Zero-initialised: V = 0 at first, so the first steps' value loss does not shake the shared backbone.
@@ -436,6 +437,10 @@ class PPOTrainer:
         return log
 
     # -- the loop -----------------------------------------------------------------------------------------
+    def add_callback(self, callback) -> None:
+        """A transformers ``TrainerCallback`` (instance): on_train_begin/step_begin/step_end/log/train_end."""
+        self.callbacks.append(callback)
+
     def _event(self, name: str, **kwargs) -> None:
         for cb in self.callbacks:
             getattr(cb, name)(self.args, self.state, self.control, model=self.model,
