@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup docker chromium images demo test test-fast bench lint clean
+.PHONY: setup docker chromium images demo demo-train test test-fast bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: images
 	mkdir -p out
 	$(BIN)/rlcode score examples/humaneval_mix.jsonl --tasks humaneval --out out/demo-scored.jsonl
 	$(BIN)/rlcode score --out out/demo-scored.jsonl --explain HumanEval/0/0
+
+# The learning demo: tiny model, warm start, GRPO rounds with rlcode's reward (about a minute or two on 2 CPUs).
+demo-train: images
+	$(BIN)/python -m rlcode.train.demo --out out/demo-train
 
 test: images chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

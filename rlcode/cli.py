@@ -13,6 +13,7 @@ from rlcode.commands import feedback as feedback_cmd
 from rlcode.commands import generate as generate_cmd
 from rlcode.commands import sandbox as sandbox_cmd
 from rlcode.commands import score as score_cmd
+from rlcode.commands import train as train_cmd
 from rlcode.errors import RlcodeError
 
 
@@ -39,6 +40,7 @@ app = typer.Typer(name="rlcode", cls=_Group, no_args_is_help=True, add_completio
                   pretty_exceptions_enable=False, help="Trustworthy, fast rewards for RL of code models.")
 app.command("generate")(generate_cmd.generate)
 app.command("score")(score_cmd.score)
+app.command("train")(train_cmd.train)
 app.command("analyze")(analyze_cmd.analyze)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(feedback_cmd.app, name="feedback")

@@ -79,3 +79,45 @@ def simple_table(title: str, columns: list[str], rows: list[list[str]], right: t
     for r in rows:
         table.add_row(*r)
     return table
+
+
+def quiet_libraries() -> None:
+    """transformers' and datasets' own progress bars and advice stay off our stderr."""
+    try:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - without the train extra
+        pass
+    try:
+        import datasets
+
+        datasets.disable_progress_bars()
+        datasets.logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _fmt(value, digits: int = 3) -> str:
+    return "-" if value is None else (f"{value:.{digits}f}" if isinstance(value, float) else str(value))
+
+
+def round_line(row: dict) -> None:
+    heldout, train = row.get("heldout") or {}, row.get("train") or {}
+    err.print(f"[bold]round {row['round']}[/bold]: held-out pass@1 {_fmt(heldout.get('pass@1'))}"
+              f", train reward {_fmt(train.get('mean_reward'))}, masked {train.get('masked', '-')}"
+              f", flagged {train.get('flagged', '-')}, {_fmt(row.get('time_s'), 1)} s")
+
+
+def rounds_table(rows: list[dict]) -> Table:
+    table = Table(title="rlcode train", show_header=True, header_style="bold")
+    for i, c in enumerate(["round", "held-out pass@1", "held-out reward", "train reward", "train pass rate",
+                           "masked", "flagged", "time s"]):
+        table.add_column(c, justify="right" if i else "left")
+    for row in rows:
+        heldout, train = row.get("heldout") or {}, row.get("train") or {}
+        table.add_row(str(row["round"]), _fmt(heldout.get("pass@1")), _fmt(heldout.get("mean_reward")),
+                      _fmt(train.get("mean_reward")), _fmt(train.get("pass_rate")), _fmt(train.get("masked")),
+                      _fmt(train.get("flagged")), _fmt(row.get("time_s"), 1))
+    return table

@@ -63,6 +63,7 @@ class Task:
     # fn_tests' language-neutral types, {"params": [...], "returns": ...} (rlcode/judge/drivers);
     # None: inferred from the tests when a driver needs them.
     signature: dict | None = None
+    difficulty: float | None = None  # optional, for training curricula ([train] curriculum)
 
     @property
     def kind(self) -> str:

@@ -103,6 +103,7 @@ def parse_task(file: str, line: int, obj: dict, known_languages: set[str] | None
             raise InputError(file, line, "limits.memory_mb", "must be an integer in [16, 65536]")
         limits = Limits(time_s=float(t), memory_mb=m)
     bug_lines = _type_check(file, line, obj, "bug_lines", (list,), "a list of line numbers")
+    difficulty = _type_check(file, line, obj, "difficulty", (int, float), "a number")
     return Task(
         task_id=str(task_id),
         language=language,
@@ -118,6 +119,7 @@ def parse_task(file: str, line: int, obj: dict, known_languages: set[str] | None
         limits=limits,
         source=f"{file}:{line}",
         signature=signature,
+        difficulty=float(difficulty) if difficulty is not None else None,
     )
 
 
