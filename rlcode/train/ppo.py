@@ -322,7 +322,7 @@ class PPOTrainer:
         return out
 
     @torch.no_grad()
-    def _rollout(self, timings: dict) -> tuple[Rollout, torch.Tensor, dict]:
+    def _rollout(self, timings: dict) -> tuple[Rollout, dict]:
         args, tok = self.args, self.processing_class
         prompts = self._next_rows(args.per_device_train_batch_size // args.num_generations)
         rows = [r for r in prompts for _ in range(args.num_generations)]
@@ -364,14 +364,14 @@ class PPOTrainer:
                  for j, name in enumerate(self.reward_names) if not per_func[:, j].isnan().all()}
         stats["completions/mean_length"] = lengths.float().mean().item()
         return (Rollout(prompt_ids, prompt_mask, completion_ids, mask, scores.to(self.device), valid.to(self.device),
-                        ended), per_func, stats)
+                        ended), stats)
 
     # -- one step -----------------------------------------------------------------------------------------
     def _step(self) -> dict:
         args = self.args
         timings: dict = {}
         started = time.perf_counter()
-        rollout, _, stats = self._rollout(timings)
+        rollout, stats = self._rollout(timings)
         n = rollout.completion_ids.shape[0]
         every = torch.arange(n, device=self.device)
         # Every loss and statistic below counts only the tokens of sequences that got a reward.
