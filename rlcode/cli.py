@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from rlcode import __version__, console
 from rlcode.commands import analyze as analyze_cmd
+from rlcode.commands import compare as compare_cmd
+from rlcode.commands import eval as eval_cmd
 from rlcode.commands import feedback as feedback_cmd
 from rlcode.commands import generate as generate_cmd
 from rlcode.commands import sandbox as sandbox_cmd
@@ -27,9 +30,10 @@ class _Group(TyperGroup):
         except RlcodeError as exc:
             if os.environ.get("RLCODE_DEBUG"):
                 raise
-            console.err.print(f"[bold red]error:[/bold red] {exc.message}", soft_wrap=True)
+            # Escaped: messages quote user data and hints name extras (``rlcode[vllm]``), not markup.
+            console.err.print(f"[bold red]error:[/bold red] {escape(exc.message)}", soft_wrap=True)
             if exc.hint:
-                console.err.print(f"  hint: {exc.hint}", soft_wrap=True)
+                console.err.print(f"  hint: {escape(exc.hint)}", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             console.err.print("interrupted: rows already written are kept; re-run the same command to continue")
@@ -42,6 +46,8 @@ app.command("generate")(generate_cmd.generate)
 app.command("score")(score_cmd.score)
 app.command("train")(train_cmd.train)
 app.command("analyze")(analyze_cmd.analyze)
+app.command("eval")(eval_cmd.eval_)
+app.command("compare")(compare_cmd.compare)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(feedback_cmd.app, name="feedback")
 

@@ -95,7 +95,7 @@ def _ppo(s: RoundSetup):
 
     cfg = s.cfg
     args = PPOConfig(output_dir=s.output_dir, learning_rate=s.learning_rate,
-                     per_device_train_batch_size=cfg.batch_size // cfg.num_generations,
+                     per_device_train_batch_size=cfg.batch_size,  # completions per step, as in TRL
                      num_generations=cfg.num_generations, max_completion_length=cfg.max_completion_length,
                      temperature=cfg.temperature, top_p=cfg.top_p, ppo_epochs=cfg.ppo_epochs, vf_coef=cfg.vf_coef,
                      kl_coef=cfg.kl_coef, max_steps=cfg.steps_per_round, seed=s.seed)

@@ -141,9 +141,9 @@ def main(argv: list[str] | None = None) -> int:
                                  backend=args.backend)
         rows = train(settings, on_round=console.round_line, on_status=console.info)
     except RlcodeError as exc:
-        console.err.print(f"[bold red]error:[/bold red] {exc.message}")
+        console.err.print(f"error: {exc.message}", markup=False)
         if exc.hint:
-            console.err.print(f"  hint: {exc.hint}")
+            console.err.print(f"  hint: {exc.hint}", markup=False)
         return exc.exit_code
     console.out.print(console.rounds_table(rows))
     before, after = rows[0]["heldout"]["pass@1"], rows[-1]["heldout"]["pass@1"]
