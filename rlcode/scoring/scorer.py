@@ -51,6 +51,7 @@ class ScoreJob:
     # What the cache held for ``result_key`` when the call began (``_twins``: None, nothing),
     # used once by the run it was looked up for; NOT_LOOKED_UP otherwise.
     prefetched: object = NOT_LOOKED_UP
+    repaired: str | None = None  # repair tasks: the whole repaired program, diffed against buggy_code
 
 
 def program_for(task: Task, cand: Candidate) -> tuple[str, str, dict]:
@@ -86,6 +87,7 @@ class Scorer:
         self._language_keys: dict[str, object] = {}  # language -> key prefix (recipe, toolchain id)
         self._baselines: dict[str, float | None] = {}  # task_id -> canonical solution's CPU seconds
         self._buggy: dict[str, tuple | None] = {}  # repair tasks: task_id -> the buggy code's own outcome
+        self._buggy_programs: dict[str, tuple] = {}  # repair tasks: task_id -> (candidate, language, code, info)
         self._judging: list[threading.Thread] = []
         self._closing = False
 
@@ -133,6 +135,8 @@ class Scorer:
                 check_runnable(task, cand, language)
                 checked.add((task.task_id, language))
             jobs.append(ScoreJob(index, task, cand, language, code, info))
+            if task.buggy_code is not None:
+                self._prepare_repair(jobs[-1])
         self._build_judges([t for t in {id(j.task): j.task for j in jobs if j.task.kind == "check"}.values()
                             if not has_judge(t, self.cache)])
         if self.settings.analysis.enabled:
@@ -238,20 +242,32 @@ class Scorer:
         repair = self._repair(worker, job, result) if job.task.buggy_code is not None else None
         return ScoredRow(job.candidate, result, value, components, repair)
 
+    def _prepare_repair(self, job: ScoreJob) -> None:
+        """Build, in the calling thread, the programs ``_repair`` needs: CPython 3.11's ``ast.parse``
+        (which extraction uses) can fail when two threads run it at once."""
+        from rlcode.evaluate.repair import repaired_text
+
+        task = job.task
+        job.repaired = repaired_text(task, job.candidate, job.code)
+        if task.task_id not in self._buggy_programs:
+            cand = Candidate(task.task_id, "buggy", {}, code=task.buggy_code)
+            self._buggy_programs[task.task_id] = (cand, *program_for(task, cand))
+
     def _repair(self, worker: Worker | None, job: ScoreJob, result: ExecutionResult) -> dict:
         """The row's ``repair`` fields (DESIGN.md); the buggy code runs once per task (like the
         efficiency baseline), for the tests it passed itself: those a candidate fails are regressions."""
-        from rlcode.evaluate.repair import repair_fields, repaired_text
+        from rlcode.evaluate.repair import repair_fields
 
         task = job.task
+        if job.repaired is None:  # a job not made by ``jobs``
+            self._prepare_repair(job)
         if task.task_id not in self._buggy and worker is not None:  # a twin's first has run it
-            cand = Candidate(task.task_id, "buggy", {}, code=task.buggy_code)
-            language, code, info = program_for(task, cand)
+            cand, language, code, info = self._buggy_programs[task.task_id]
             base = self._execute(worker, ScoreJob(-1, task, cand, language, code, info), self.limits_for(task))
             self._buggy[task.task_id] = None if base.verdict is Verdict.SANDBOX_ERROR else (
                 base.verdict.value, base.tests_passed, base.tests_total, base.details)
-        fields = repair_fields(task, repaired_text(task, job.candidate, job.code), result.verdict.value,
-                               result.tests_passed, result.tests_total, result.details, self._buggy.get(task.task_id))
+        fields = repair_fields(task, job.repaired, result.verdict.value, result.tests_passed, result.tests_total,
+                               result.details, self._buggy.get(task.task_id))
         return fields.to_json()
 
     def _efficiency(self, worker: Worker, job: ScoreJob, result: ExecutionResult) -> None:
