@@ -59,9 +59,11 @@ def _common(s: RoundSetup) -> dict:
         num_generations=cfg.num_generations, max_completion_length=cfg.max_completion_length,
         temperature=cfg.temperature, top_p=cfg.top_p, beta=cfg.beta, max_steps=cfg.steps_per_round,
         logging_steps=1, save_strategy="no", report_to=s.report_to,
-        disable_tqdm=True, seed=s.seed, gradient_checkpointing=cfg.gradient_checkpointing,
+        disable_tqdm=True, seed=s.seed,
         shuffle_dataset=False,  # the round's prompts are already drawn (replay, curriculum)
         use_vllm=cfg.use_vllm and _vllm_available(), vllm_mode="colocate",
+        # (named only when on: transformers 5 warns about the old name whenever it is passed)
+        **({"gradient_checkpointing": True} if cfg.gradient_checkpointing else {}),
     )
 
 

@@ -121,6 +121,13 @@ class TrainingRun:
             raise InputError(path, None, "model", "no such model folder",
                              hint="give a folder saved with save_pretrained (no hub is reached from here)")
         tokenizer = load_tokenizer(path)
+        adapter = Path(path) / "adapter_config.json"
+        if adapter.exists():  # a LoRA round's checkpoint: its base model plus the trained adapters
+            from peft import PeftModel
+
+            base = json.loads(adapter.read_text())["base_model_name_or_path"]
+            model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+            return PeftModel.from_pretrained(model, path, is_trainable=True), tokenizer
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
         return model, tokenizer
 
