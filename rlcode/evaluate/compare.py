@@ -71,7 +71,7 @@ def paired_bootstrap(diffs: list[float], options: CompareOptions) -> tuple[list[
     below = sum(m <= 0 for m in means) / len(means)
     above = sum(m >= 0 for m in means) / len(means)
     p = min(1.0, 2 * min(below, above))
-    return [round(quantile(means, options.alpha / 2), 6), round(quantile(means, 1 - options.alpha / 2), 6)], round(p, 6)
+    return [round(quantile(means, options.alpha / 2), 6), round(quantile(means, 1 - options.alpha / 2), 6)], p
 
 
 def _rate(t: dict) -> float | None:
@@ -117,9 +117,9 @@ def compare_results(a: dict, b: dict, options: CompareOptions = CompareOptions()
         "pass@1": {"a": None if mean_a is None else round(mean_a, 6), "b": None if mean_b is None else round(mean_b, 6),
                    "delta": None if delta is None else round(delta, 6)},
         "metrics": metrics,
-        "mcnemar": {**solved, "p": round(p_mcnemar, 6)},
+        "mcnemar": {**solved, "p": p_mcnemar},
         "bootstrap": {"delta_ci": interval, "p": p_boot, "resamples": options.bootstrap, "seed": options.seed},
-        "test": decisive, "p": round(p, 6), "alpha": options.alpha,
+        "test": decisive, "p": p, "alpha": options.alpha,
         "regression": regression, "improvement": improvement,
         "tasks": rows,
     }
