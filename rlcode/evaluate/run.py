@@ -128,8 +128,10 @@ def evaluate_file(request: EvalRequest, settings, on_progress: Progress | None =
 
         load_candidates(candidates, tasks, language_names())  # a bad line stops here, before any output
         request.out_dir.mkdir(parents=True, exist_ok=True)
-        stem = candidates.name.split(".")[0].removesuffix("-candidates").removesuffix("_candidates")
-        scored = request.out_dir / f"{stem}.scored.jsonl"
+        stem = candidates.name
+        for suffix in (".gz", ".jsonl", ".candidates", "-candidates", "_candidates"):
+            stem = stem.removesuffix(suffix)
+        scored = request.out_dir / f"{stem}.scored.jsonl"  # named after its input: a re-run resumes it
         update = (lambda done, total, _row: on_progress("scoring", done, total)) if on_progress else None
         score_file(candidates, request.tasks, scored, settings, update)
         rows = [obj for _, obj in read_jsonl(scored)]
