@@ -6,14 +6,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup docker chromium images demo demo-train test test-fast bench lint clean
+.PHONY: setup docker chromium postgres images demo demo-train test test-fast bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
 	# The CPU build, pinned: a plain `torch` requirement pulls several GB of CUDA wheels.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[analysis,train,dev,feedback-ui,eval]"
+	$(BIN)/pip install -q -e ".[analysis,train,dev,feedback-ui,eval,feedback]"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -37,10 +37,15 @@ demo: images
 demo-train: images
 	$(BIN)/python -m rlcode.train.demo --out out/demo-train
 
-test: images chromium
+# A loopback PostgreSQL for the feedback store's tests (they run on SQLite and on it).
+export RLCODE_TEST_PG_URL ?= postgresql://rlcode@127.0.0.1:55432/rlcode_test
+postgres:
+	scripts/ensure-postgres.sh
+
+test: images chromium postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: images chromium
+test-fast: images chromium postgres
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: images

@@ -62,6 +62,8 @@ class RewardSettings(BaseModel):
         0.0, ge=0.0, le=1.0,
         description="share of a passing program's runtime score that depends on its CPU time relative to the "
                     "task's canonical_solution (min(1, canonical / candidate)); 0 turns the term off")
+    feedback: str | None = Field(None, description="a feedback store (SQLite path or postgresql:// URL): its "
+                                                   "consensus goes into components.human (like `score --feedback`)")
     static_needs_pass: bool = Field(
         True, description="the static component counts only for programs that pass every test (clean but "
                           "wrong code earns nothing, so the static term cannot be farmed with empty bodies)")
@@ -87,6 +89,22 @@ class RewardSettings(BaseModel):
         if not any(self.weights.values()):
             raise ValueError("reward.weights: at least one weight must be positive")
         return self
+
+
+class FeedbackSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    db: str | None = Field(None, description="the feedback store: a SQLite path or postgresql://... URL "
+                                             "(default ./feedback.sqlite)")
+    rubric: list[str] = Field(default_factory=lambda: ["correctness", "efficiency", "readability", "conventions"],
+                              description="rating dimensions offered by the review")
+    reliability_threshold: float = Field(
+        0.6, ge=0.0, le=1.0, description="raters whose estimated reliability falls below this are down-weighted "
+                                         "(their votes count by reliability squared) and reported")
+    human_weight: float = Field(
+        0.3, ge=0.0, description="the human component's weight when feedback is given (`--feedback`, "
+                                 "[reward] feedback) and reward.weights.human is left at 0: below the tests' "
+                                 "0.8, above static's 0.2; 0 keeps components.human out of the reward")
 
 
 class AnalysisSettings(BaseModel):
@@ -122,6 +140,7 @@ class Settings(BaseSettings):
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     generate: GenerateOptions = Field(default_factory=GenerateOptions)
     train: TrainSettings = Field(default_factory=TrainSettings)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
 
     # Not configuration: where progress messages go (set by the CLI).
     _log: Callable[[str], None] | None = None
@@ -140,7 +159,7 @@ class Settings(BaseSettings):
 # data reaches _TomlSource through here; _LOADING keeps concurrent load_settings calls apart).
 _TOML_DATA: dict[str, Any] = {}
 _LOADING = threading.Lock()
-_SECTIONS = ("sandbox", "reward", "analysis", "generate", "train")
+_SECTIONS = ("sandbox", "reward", "analysis", "generate", "train", "feedback")
 
 
 class _TomlSource(PydanticBaseSettingsSource):
