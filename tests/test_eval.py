@@ -208,3 +208,29 @@ def test_markdown_lists_failing_tasks_and_gates(tmp_path):
     assert md.startswith("## rlcode eval ❌ gates missed")
     assert "| pass@1 ≥ 0.5 | 0.4000 | ❌ |" in md
     assert "`t2` | python | 0/2 | compile_error" in md and "`t0`" not in md
+
+
+def _flags(command) -> set[str]:
+    return {opt for param in command.params for opt in getattr(param, "opts", []) + getattr(param, "secondary_opts", [])}
+
+
+@pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])
+def test_ci_examples_parse_and_use_real_flags(name):
+    """The example workflows are valid YAML and every rlcode eval/compare flag they use exists."""
+    import shlex
+
+    import typer.main
+    import yaml
+
+    root = Path(__file__).parents[1]
+    text = (root / "docs" / "ci" / name).read_text()
+    assert isinstance(yaml.safe_load(text), dict)
+    group = typer.main.get_command(app)
+    known = {verb: _flags(group.commands[verb]) for verb in ("eval", "compare")}
+    joined = re.sub(r"\\\n\s*|\n\s+(?=--)", " ", text)  # shell continuations and YAML folded lines
+    used = re.findall(r"rlcode (eval|compare) ([^\n;|]*)", joined)
+    assert {verb for verb, _ in used} == {"eval", "compare"}
+    for verb, rest in used:
+        flags = {tok.split("=")[0] for tok in shlex.split(rest.split(";")[0]) if tok.startswith("--")}
+        assert flags <= known[verb], (verb, flags - known[verb])
+    assert "--junit" in joined and "docker save" in text and "docker load" in text
