@@ -41,8 +41,12 @@ def train(
     settings._log = console.info
     console.quiet_libraries()
     show = not (quiet or json_out)
-    rows = run_training(settings, on_round=console.round_line if show else None,
-                        on_status=console.info if show else None)
+    with console.progress_bar("training", disable=not show) as update:
+        def on_step(round_no: int, step: int, total: int) -> None:
+            update(step, total, f"round {round_no}")
+
+        rows = run_training(settings, on_round=console.round_line if show else None,
+                            on_status=console.info if show else None, on_step=on_step if show else None)
     if json_out:
         console.print_json(rows)
     else:

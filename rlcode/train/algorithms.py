@@ -31,7 +31,6 @@ class RoundSetup:
     device: str              # "cpu" or "cuda"
     precision: str           # resolved: bf16, fp16 or fp32
     report_to: list[str]
-    logging_dir: str | None
     callbacks: list
 
 
@@ -62,8 +61,9 @@ def _common(s: RoundSetup) -> dict:
         disable_tqdm=True, seed=s.seed,
         shuffle_dataset=False,  # the round's prompts are already drawn (replay, curriculum)
         use_vllm=cfg.use_vllm and _vllm_available(), vllm_mode="colocate",
-        # (named only when on: transformers 5 warns about the old name whenever it is passed)
-        **({"gradient_checkpointing": True} if cfg.gradient_checkpointing else {}),
+        # TRL turns checkpointing on by default (it slows a small model for no gain); transformers 5 names
+        # it activation_checkpointing and warns about the old name.
+        activation_checkpointing=cfg.gradient_checkpointing, gradient_checkpointing=None,
     )
 
 

@@ -71,7 +71,8 @@ class TrainSettings(BaseModel):
                             "introspection, reading test files, patching builtins): zero its reward, or keep it "
                             "(it is counted either way)")
     seed: int = Field(0, description="seeds sampling, task splits and replay")
-    tensorboard: bool = Field(True, description="also log to TensorBoard under out_dir/tb when it is installed")
+    tensorboard: bool = Field(True, description="also log to TensorBoard when it is installed: per step under "
+                                                   "out_dir/trainer/round-NNN/runs, per round under out_dir/tb")
     threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's)")
 
     @model_validator(mode="after")

@@ -88,7 +88,8 @@ class TrainingRun:
     """One run directory: its files, its policy, its reward. ``run()`` does the remaining rounds."""
 
     def __init__(self, settings: Settings, on_round: Callable[[dict], None] | None = None,
-                 on_status: Callable[[str], None] | None = None):
+                 on_status: Callable[[str], None] | None = None,
+                 on_step: Callable[[int, int, int], None] | None = None):
         self.settings = settings
         self.cfg = cfg = settings.train
         if not cfg.model:
@@ -100,6 +101,7 @@ class TrainingRun:
         self.metrics_path = self.out / "metrics.jsonl"
         self.on_round = on_round or (lambda row: None)
         self.status = on_status or (lambda msg: None)
+        self.on_step = on_step  # (round, step, steps in the round), after every optimizer step
         self.train_tasks, self.heldout_tasks = split_tasks(cfg)
         if cfg.heldout_max_tasks:
             self.heldout_tasks = self.heldout_tasks[:cfg.heldout_max_tasks]
@@ -191,8 +193,7 @@ class TrainingRun:
                                    dataset=self._dataset(chosen, prompts, chat), cfg=cfg,
                                    output_dir=str(self.out / "trainer" / f"round-{round_no:03d}"), learning_rate=lr,
                                    seed=cfg.seed + round_no, device=device, precision=precision,
-                                   report_to=_tensorboard(cfg), logging_dir=str(self.out / "tb" / f"round-{round_no:03d}"),
-                                   callbacks=[])
+                                   report_to=_tensorboard(cfg), callbacks=self._callbacks(round_no))
                 self.status(f"round {round_no}: {cfg.steps_per_round} {cfg.algorithm} steps on {len(chosen)} prompts")
                 trainer = ALGORITHMS.get(cfg.algorithm)(setup)
                 _silence(trainer)
@@ -216,6 +217,19 @@ class TrainingRun:
             reward.close()
         return done
 
+    def _callbacks(self, round_no: int) -> list:
+        if self.on_step is None:
+            return []
+        from transformers import TrainerCallback
+
+        report, total = self.on_step, self.cfg.steps_per_round
+
+        class StepReport(TrainerCallback):
+            def on_step_end(self, args, state, control, **kwargs):
+                report(round_no, state.global_step, total)
+
+        return [StepReport()]
+
     def _evaluate(self, model, tokenizer, prompts, reward, round_no: int) -> dict | None:
         if not self.heldout_tasks:
             return None
@@ -227,6 +241,14 @@ class TrainingRun:
     def _write_round(self, row: dict) -> dict:
         with JsonlAppender(self.rounds_path) as sink:
             sink.write(row)
+        if _tensorboard(self.cfg) == ["tensorboard"]:  # per-round curves beside the trainers' per-step ones
+            from torch.utils.tensorboard import SummaryWriter
+
+            with SummaryWriter(str(self.out / "tb")) as writer:
+                for part in ("heldout", "train"):
+                    for key, value in (row.get(part) or {}).items():
+                        if isinstance(value, (int, float)) and not isinstance(value, bool):
+                            writer.add_scalar(f"{part}/{key}", value, row["round"])
         self.on_round(row)
         return row
 
