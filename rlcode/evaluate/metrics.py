@@ -184,7 +184,8 @@ def first_failure(row: dict) -> str | None:
     details = row.get("details") or {}
     failure = details.get("first_failure") or (details.get("failures") or [None])[0]
     if failure:
-        return ", ".join(f"{k}={v}" for k, v in failure.items())[:300]
+        usage = ("wall_s", "cpu_s", "peak_kb", "exit_code")  # (the run's figures, not what failed)
+        return ", ".join(f"{k}={v}" for k, v in failure.items() if k not in usage)[:300]
     for name in ("error", "stderr"):
         text = str(details.get(name) or "").strip()
         if text:

@@ -35,7 +35,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#2e7d32;font-weight:600} .bad{color:#c62828;font-weight:600}
 .bar{display:inline-block;height:10px;background:#2e7d32;vertical-align:middle}
 .barbg{display:inline-block;width:60px;height:10px;background:#eee;vertical-align:middle;margin-right:6px}
-code{font-size:12px}
+code{font-size:12px} .nw{white-space:nowrap}
 """
 
 
@@ -200,7 +200,8 @@ def render_html(result: dict) -> str:
         why = escape(f"{ff.get('verdict')}: {ff.get('test') or ''}") if ff else ""
         rows.append([f"<code>{escape(t['task_id'])}</code>", escape(t["language"]), escape(t["kind"]),
                      f"{t['passed']}/{t['n']}",
-                     f'<span class="barbg"><span class="bar" style="width:{share:.0f}px"></span></span>{fmt(t["pass@1"], 2)}',
+                     f'<span class="nw"><span class="barbg"><span class="bar" style="width:{share:.0f}px"></span>'
+                     f'</span>{fmt(t["pass@1"], 2)}</span>',
                      verdicts, why])
     parts += [f"<h2>Tasks ({len(rows)})</h2>",
               _table(["task", "language", "kind", "passed", "pass@1", "verdicts", "first failure"], rows, {3})]
