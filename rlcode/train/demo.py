@@ -107,13 +107,14 @@ def prepare(out_dir: str | Path, *, seed: int = 0, warm_steps: int = 300, hidden
     return {k: str(v) for k, v in paths.items()}
 
 
-def demo_settings(paths: dict, out_dir: Path, *, rounds: int = 8, steps_per_round: int = 20, backend: str | None = None):
+def demo_settings(paths: dict, out_dir: Path, *, rounds: int = 8, steps_per_round: int = 20, backend: str | None = None,
+                  seed: int = 0):
     from rlcode.settings import load_settings
 
     return load_settings(None, {
         "train": {"model": paths["model"], "tasks": paths["tasks"], "heldout": paths["heldout"], "rounds": rounds,
                   "steps_per_round": steps_per_round, "batch_size": 16, "num_generations": 8,
-                  "max_completion_length": 16, "out_dir": str(out_dir / "run"), "threads": 1, "heldout_n": 8},
+                  "max_completion_length": 16, "out_dir": str(out_dir / "run"), "threads": 1, "heldout_n": 8, "seed": seed},
         "sandbox": {"backend": backend, "workers": 2}})
 
 
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         console.info(f"preparing tasks and the warm-started tiny model under {out}")
         paths = prepare(out, seed=args.seed)
         settings = demo_settings(paths, out, rounds=args.rounds, steps_per_round=args.steps_per_round,
-                                 backend=args.backend)
+                                 backend=args.backend, seed=args.seed)
         rows = train(settings, on_round=console.round_line, on_status=console.info)
     except RlcodeError as exc:
         console.err.print(f"error: {exc.message}", markup=False)
