@@ -5,7 +5,7 @@ with the count found in the store afterwards (it must equal the count posted).
 
 Run: ``.venv/bin/python benchmarks/bench_feedback_server.py [--annotators 20] [--events 25]
 [--pg postgresql://...]`` (default for --pg: $RLCODE_TEST_PG_URL; PostgreSQL is skipped without
-one). The client threads share the machine with the server, so the figure is a lower bound.
+one; the run uses a scratch database beside that one and drops it). The client threads share the machine with the server, so the figure is a lower bound.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import re
 import tempfile
 import threading
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -49,9 +51,7 @@ def measure(url_of_store: str, annotators: int, events: int) -> tuple[float, int
     store = open_store(url_of_store)
     try:
         store.add_items([ROW])
-        tag = f"b{time.time_ns()}"
-        raters = [store.add_rater(f"{tag}-{n}") for n in range(annotators)]
-        before = len(store.events())
+        raters = [store.add_rater(f"annotator{n:02d}") for n in range(annotators)]
         start, bad = threading.Barrier(annotators + 1), []
         with BackgroundServer(store) as url:
             threads = [threading.Thread(target=_annotator, args=(url, r.token, events, start, bad)) for r in raters]
@@ -63,9 +63,24 @@ def measure(url_of_store: str, annotators: int, events: int) -> tuple[float, int
                 t.join()
             elapsed = time.perf_counter() - t0
         posted = annotators * events - len(bad)
-        return posted / elapsed, annotators * events, len(store.events()) - before
+        return posted / elapsed, annotators * events, len(store.events())
     finally:
         store.close()
+
+
+@contextmanager
+def scratch_database(base: str):
+    """A new PostgreSQL database beside ``base``'s, dropped afterwards: the run leaves nothing behind."""
+    import psycopg
+
+    name = f"rlcode_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -76,10 +91,12 @@ def main() -> None:
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        targets = [("sqlite", str(Path(tmp) / "bench.sqlite"))] + ([("postgresql", args.pg)] if args.pg else [])
-        for name, url in targets:
+        rate, posted, found = measure(str(Path(tmp) / "bench.sqlite"), args.annotators, args.events)
+        rows.append(["sqlite", str(args.annotators), str(posted), str(found), f"{rate:.0f}"])
+    if args.pg:
+        with scratch_database(args.pg) as url:
             rate, posted, found = measure(url, args.annotators, args.events)
-            rows.append([name, str(args.annotators), str(posted), str(found), f"{rate:.0f}"])
+        rows.append(["postgresql", str(args.annotators), str(posted), str(found), f"{rate:.0f}"])
     console.out.print(console.simple_table("feedback server writes", ["database", "annotators", "posted", "in store",
                                                                       "events/s"], rows, right=(1, 2, 3, 4)))
     if not args.pg:
