@@ -140,3 +140,13 @@ def test_the_real_command_in_a_pseudo_terminal_writes_events_and_resumes(tmp_pat
                        ("judgement", "1", "pass", None)]
     finally:
         store.close()
+
+
+def test_review_of_a_missing_file_is_one_line_and_exit_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from rlcode.cli import app
+
+    result = CliRunner().invoke(app, ["feedback", "review", str(tmp_path / "nope.jsonl"), "--rater", "x",
+                                      "--db", str(tmp_path / "fb.sqlite")])
+    assert result.exit_code == 2 and "nope.jsonl: no such file" in result.output

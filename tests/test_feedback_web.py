@@ -234,3 +234,45 @@ def test_dashboard_counts_events_per_rater_and_raw_agreement(client, store, alic
     assert re.search(r"<td>bob</td><td>expert</td><td class=\"num\">2</td>", page)
     assert "2 of 3 items reviewed (2 by two raters or more), 4 events" in page
     assert "1 of 2 rater pairs on the same item agree" in page
+
+
+@pytest.mark.slow
+def test_the_serve_command_loads_items_and_answers(tmp_path):
+    import json
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    scored = tmp_path / "scored.jsonl"
+    scored.write_text("".join(json.dumps(r) + "\n" for r in scored_rows()))
+    db = tmp_path / "fb.sqlite"
+    with open_store(str(db)) as s:
+        token = s.add_rater("alice").token
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("rlcode")), "feedback", "serve", str(scored),
+                             "--db", str(db), "--port", str(port)], stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/login")
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the server did not come up"
+                time.sleep(0.1)
+        with httpx.Client(base_url=url) as c:
+            c.post("/login", data={"token": token, "csrf": csrf_of(c.get("/login").text)})
+            page = c.get("/items")
+            assert page.status_code == 200 and page.text.count("/review?task=") == 3
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert "3 new items from" in err and f"serving on http://127.0.0.1:{port}/" in err
