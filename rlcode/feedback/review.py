@@ -61,7 +61,7 @@ class AnnotateScreen(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="annotate"):
-            yield Label(f"Annotate lines (1-{self.n_lines}); Enter moves on, Enter on the comment saves, Esc cancels")
+            yield Label(f"Annotate lines 1-{self.n_lines} · Enter: next field, then save · Esc: cancel")
             yield Input(placeholder="lines: 7 or 3-5", id="ann-lines")
             yield Input(placeholder="label: bug, edge case, inefficient, unclear, style, ...", id="ann-label")
             yield Input(placeholder="comment (optional)", id="ann-comment")
