@@ -5,7 +5,7 @@ whole run), with reward hygiene and the bookkeeping the round loop needs.
   ``masked``, never scored 0 (an infrastructure failure is not the policy's).
 * A pass whose code shows a reward-hacking pattern (``rlcode.reward.hygiene``) is counted as
   ``flagged`` and, by default, rewarded 0.
-* Completion-style answers are cut at HumanEval's stop sequences, as ``rlcode generate`` cuts them.
+* Answers are cut at their prompt's stop sequences, as ``rlcode generate`` cuts them.
 * Every group's rewards feed the replay sampler; the time spent inside the call is kept, so the
   benchmark can say how long the trainer waited for rewards.
 """
@@ -42,9 +42,10 @@ class TrainingReward(RewardFunction):
         for i, (completion, task_id) in enumerate(zip(completions, task_ids)):
             task = self._tasks[str(task_id)]
             prompt = self.prompts[task.task_id]
-            text = completion_text(completion)
+            # Cut where ``rlcode generate`` would have stopped: HumanEval's stops for a completion, the
+            # closing fence for a base model's instruction prompt (TRL's sampler knows no stop strings).
+            text = cut_at_stop(completion_text(completion), prompt.stop)
             if prompt.answer == "completion":
-                text = cut_at_stop(text, prompt.stop)
                 cand = Candidate(task.task_id, str(i), {"completion": text}, completion=text)
             else:
                 cand = Candidate(task.task_id, str(i), {"code": text}, code=text,
