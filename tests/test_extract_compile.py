@@ -27,18 +27,25 @@ BROKEN_PYTHON = {
 
 BROKEN_OTHER = {
     "c": {
+        "undeclared": '#include <stdio.h>\nint main(void) {\n    int a, b;\n    scanf("%d %d", &a, &b);\n'
+                      '    printf("%d\\n", a + total);\n    return 0;\n}\n',
         "missing_semicolon": '#include <stdio.h>\nint main(void) {\n    int a, b;\n    scanf("%d %d", &a, &b)\n'
                              '    printf("%d\\n", a + b);\n    return 0;\n}\n',
         "unclosed_brace": '#include <stdio.h>\nint main(void) {\n    int a, b;\n    scanf("%d %d", &a, &b);\n'
                           '    printf("%d\\n", a + b);\n    return 0;\n',
     },
     "cpp": {
+        "missing_semicolon": '#include <iostream>\nint main() {\n    long a, b;\n    std::cin >> a >> b\n'
+                             '    std::cout << a + b << "\\n";\n}\n',
         "undeclared": '#include <iostream>\nint main() {\n    long a, b;\n    std::cin >> a >> b;\n'
                       '    std::cout << a + c << "\\n";\n}\n',
         "unclosed_brace": '#include <iostream>\nint main() {\n    long a, b;\n    std::cin >> a >> b;\n'
                           '    std::cout << a + b << "\\n";\n',
     },
     "java": {
+        "type_mismatch": 'import java.util.*;\npublic class Main {\n  public static void main(String[] x) {\n'
+                         '    Scanner s = new Scanner(System.in);\n    String total = s.nextLong() + s.nextLong();\n'
+                         '    System.out.println(total);\n  }\n}\n',
         "missing_semicolon": 'import java.util.*;\npublic class Main {\n  public static void main(String[] x) {\n'
                              '    Scanner s = new Scanner(System.in);\n    long a = s.nextLong(), b = s.nextLong()\n'
                              '    System.out.println(a + b);\n  }\n}\n',
@@ -47,12 +54,16 @@ BROKEN_OTHER = {
                           '  }\n',
     },
     "javascript": {
+        "reserved_word": 'const [a, b] = require("fs").readFileSync(0, "utf8").trim().split(/\\s+/).map(Number);\n'
+                         'let class = a + b;\nconsole.log(class);\n',
         "unclosed_paren": 'const [a, b] = require("fs").readFileSync(0, "utf8").trim().split(/\\s+/).map(Number);\n'
                           'console.log(a + b;\n',
         "unclosed_brace": 'function main() {\n  const [a, b] = require("fs").readFileSync(0, "utf8").trim()'
                           '.split(/\\s+/).map(Number);\n  console.log(a + b);\nmain();\n',
     },
     "typescript": {
+        "unknown_name": 'const text: string = require("fs").readFileSync(0, "utf8");\n'
+                        'const [a, b] = text.trim().split(/\\s+/).map(Number);\nconsole.log(a + c);\n',
         "type_error": 'const text: string = require("fs").readFileSync(0, "utf8");\n'
                       'const [a, b] = text.trim().split(/\\s+/).map(Number);\nconst total: string = a + b;\n'
                       'console.log(total);\n',
@@ -60,12 +71,16 @@ BROKEN_OTHER = {
                           'const [a, b] = text.trim().split(/\\s+/).map(Number);\nconsole.log(a + b;\n',
     },
     "go": {
+        "type_mismatch": 'package main\nimport "fmt"\nfunc main() {\n\tvar a, b int\n'
+                         '\tfmt.Scan(&a, &b)\n\tvar s string = a + b\n\tfmt.Println(s)\n}\n',
         "unused_variable": 'package main\nimport "fmt"\nfunc main() {\n\tvar a, b, c int\n'
                            '\tfmt.Scan(&a, &b)\n\tfmt.Println(a + b)\n}\n',
         "unclosed_brace": 'package main\nimport "fmt"\nfunc main() {\n\tvar a, b int\n'
                           '\tfmt.Scan(&a, &b)\n\tfmt.Println(a + b)\n',
     },
     "rust": {
+        "undeclared": 'use std::io::Read;\nfn main() {\n    let mut s = String::new();\n'
+                      '    std::io::stdin().read_to_string(&mut s).unwrap();\n    println!("{}", total);\n}\n',
         "type_mismatch": 'use std::io::Read;\nfn main() {\n    let mut s = String::new();\n'
                          '    std::io::stdin().read_to_string(&mut s).unwrap();\n'
                          '    let v: Vec<i64> = s.split_whitespace().map(|x| x.parse().unwrap()).collect();\n'
