@@ -89,6 +89,20 @@ def test_every_response_carries_a_strict_csp_and_no_sniffing(client, alice):
     assert csrf
 
 
+def test_an_unhandled_error_is_a_500_with_the_same_headers(store):
+    app = create_app(store)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        reply = c.get("/boom")
+    assert reply.status_code == 500 and "a bug" not in reply.text
+    assert "script-src 'self'" in reply.headers["content-security-policy"]
+    assert reply.headers["x-content-type-options"] == "nosniff"
+
+
 def test_session_cookie_is_httponly_and_samesite_strict(client):
     cookie = client.get("/login").headers["set-cookie"].lower()
     assert "rlcode_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie

@@ -7,9 +7,9 @@ import hmac
 import logging
 import secrets
 
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
+from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("rlcode.feedback.web")
 
@@ -28,20 +28,39 @@ HEADERS = {
 }
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Adds :data:`HEADERS` to every response, error pages and static files included."""
+class SecurityHeaders:
+    """Adds :data:`HEADERS` to every response, error pages and static files included (plain ASGI:
+    no per-request task as with ``BaseHTTPMiddleware``)."""
 
-    async def dispatch(self, request: Request, call_next):
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers[name] = value
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_headers)
         except Exception:  # Starlette's own 500 page would leave without the headers
-            log.exception("unhandled error on %s %s", request.method, request.url.path)
-            response = PlainTextResponse("internal error: see the server's log", status_code=500)
-        for name, value in HEADERS.items():
-            response.headers[name] = value
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+            if started:
+                raise
+            log.exception("unhandled error on %s %s", scope.get("method"), scope["path"])
+            await PlainTextResponse("internal error: see the server's log", status_code=500)(
+                scope, receive, send_with_headers)
 
 
 def csrf_token(session: dict) -> str:
