@@ -48,10 +48,11 @@ test: images chromium postgres
 test-fast: images chromium postgres
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-bench: images
+bench: images postgres
 	$(BIN)/python benchmarks/bench_humaneval.py
 	$(BIN)/python benchmarks/bench_cpu_split.py
 	$(BIN)/python benchmarks/bench_analysis.py
+	$(BIN)/python benchmarks/bench_feedback_server.py
 
 lint: setup
 	$(BIN)/ruff check rlcode tests benchmarks
