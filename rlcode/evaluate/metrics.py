@@ -97,7 +97,7 @@ def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 6) if values else None
 
 
-def _usage(details: dict) -> tuple[float | None, int | None]:
+def run_usage(details: dict) -> tuple[float | None, int | None]:
     """(CPU seconds, peak KB) of a run: the process's, or summed/maxed over an I/O task's tests."""
     cpu = details.get("cpu_s")
     tests = details.get("tests") or []
@@ -114,7 +114,7 @@ def efficiency(rows: list[dict], baselines: dict[str, dict]) -> dict[str, Any] |
         base = baselines.get(str(row.get("task_id")))
         if not base or row.get("verdict") != Verdict.PASSED.value:
             continue
-        cpu, peak = _usage(row.get("details") or {})
+        cpu, peak = run_usage(row.get("details") or {})
         if cpu is not None and base.get("cpu_s") is not None:
             times.append(max(cpu, CPU_FLOOR_S) / max(base["cpu_s"], CPU_FLOOR_S))
         if peak and base.get("peak_kb"):

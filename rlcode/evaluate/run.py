@@ -16,7 +16,7 @@ from typing import Any, Callable
 from rlcode.candidates import load_candidates
 from rlcode.errors import InputError, SandboxUnavailable, UsageError
 from rlcode.evaluate.gates import Gate, check_gates
-from rlcode.evaluate.metrics import EvalOptions, _usage, evaluate_rows
+from rlcode.evaluate.metrics import EvalOptions, run_usage, evaluate_rows
 from rlcode.extract import _defines
 from rlcode.jsonl import read_jsonl
 from rlcode.languages import language_names
@@ -86,7 +86,7 @@ def baselines(tasks: list[Task], settings, log: Callable[[str], None]) -> tuple[
     out, failing = {}, []
     for row in rows:
         if row.result.verdict is Verdict.PASSED:
-            cpu, peak = _usage(row.result.details)
+            cpu, peak = run_usage(row.result.details)
             out[row.candidate.task_id] = {"cpu_s": cpu, "peak_kb": peak}
         elif row.result.verdict is not Verdict.SANDBOX_ERROR:
             failing.append(row.candidate.task_id)
