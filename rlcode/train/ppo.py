@@ -24,6 +24,7 @@ import asyncio
 import copy
 import math
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,6 +243,7 @@ class PPOTrainer:
         if not self.rows or any("prompt" not in r for r in self.rows):
             raise UsageError("PPOTrainer: train_dataset needs at least one row with a 'prompt' column")
         self.callbacks = list(callbacks or [])
+        self._scoring = ThreadPoolExecutor(1, thread_name_prefix="rlcode-ppo-reward")
         self.state = TrainerState(max_steps=args.max_steps, logging_steps=args.logging_steps)
         self.control = TrainerControl()
         self._order: list[int] = []
@@ -322,7 +324,7 @@ class PPOTrainer:
         return out
 
     @torch.no_grad()
-    def _rollout(self, timings: dict) -> tuple[Rollout, dict]:
+    def _rollout(self, timings: dict) -> tuple[Rollout, Future]:
         args, tok = self.args, self.processing_class
         prompts = self._next_rows(args.per_device_train_batch_size // args.num_generations)
         rows = [r for r in prompts for _ in range(args.num_generations)]
@@ -352,38 +354,49 @@ class PPOTrainer:
         completions = ([[{"role": "assistant", "content": t}] for t in texts] if not isinstance(rows[0]["prompt"], str)
                        else texts)
 
-        started = time.perf_counter()
-        per_func = self._score(rows, completions, id_lists)
-        timings["time/reward"] = time.perf_counter() - started
-        valid = (~per_func.isnan().all(1)).float()
-        scores = (per_func.nan_to_num(0.0) * self.reward_weights).sum(1)
-        if args.missing_eos_penalty is not None:
-            scores = scores - args.missing_eos_penalty * (~ended.cpu()).float()
-        scores = scores * valid
-        stats = {f"rewards/{name}/mean": per_func[:, j].nanmean().item()
-                 for j, name in enumerate(self.reward_names) if not per_func[:, j].isnan().all()}
-        stats["completions/mean_length"] = lengths.float().mean().item()
-        return (Rollout(prompt_ids, prompt_mask, completion_ids, mask, scores.to(self.device), valid.to(self.device),
-                        ended), stats)
+        def score() -> tuple[torch.Tensor, torch.Tensor, dict]:
+            started = time.perf_counter()
+            per_func = self._score(rows, completions, id_lists)
+            timings["time/reward"] = time.perf_counter() - started
+            valid = (~per_func.isnan().all(1)).float()
+            scores = (per_func.nan_to_num(0.0) * self.reward_weights).sum(1)
+            if args.missing_eos_penalty is not None:
+                scores = scores - args.missing_eos_penalty * (~ended.cpu()).float()
+            scores = scores * valid
+            stats = {f"rewards/{name}/mean": per_func[:, j].nanmean().item()
+                     for j, name in enumerate(self.reward_names) if not per_func[:, j].isnan().all()}
+            stats["completions/mean_length"] = lengths.float().mean().item()
+            return scores.to(self.device), valid.to(self.device), stats
+
+        # Scoring runs while the step computes the rollout's old log-probs, values and reference
+        # log-probs, which do not depend on the rewards: the sandboxes work while the model does.
+        pending = self._scoring.submit(score)
+        empty = torch.zeros(len(rows), device=self.device)
+        return Rollout(prompt_ids, prompt_mask, completion_ids, mask, empty, empty.clone(), ended), pending
 
     # -- one step -----------------------------------------------------------------------------------------
     def _step(self) -> dict:
         args = self.args
         timings: dict = {}
         started = time.perf_counter()
-        rollout, stats = self._rollout(timings)
+        rollout, pending = self._rollout(timings)
         n = rollout.completion_ids.shape[0]
         every = torch.arange(n, device=self.device)
-        # Every loss and statistic below counts only the tokens of sequences that got a reward.
-        mask = rollout.completion_mask.float() * rollout.valid[:, None]
         with torch.no_grad():
             old_logprobs, old_values, _ = self._forward(self.model, rollout, every, with_value=True)
+            ref_logprobs = None
             if args.kl_coef > 0:
                 if self.ref_model is not None:
                     ref_logprobs = self._forward(self.ref_model, rollout, every, with_value=False)[0]
                 else:
                     with self.model.disable_adapter():
                         ref_logprobs = self._forward(self.model, rollout, every, with_value=False)[0]
+            waited = time.perf_counter()
+            rollout.scores, rollout.valid, stats = pending.result()
+            timings["time/reward_wait"] = time.perf_counter() - waited
+            # Every loss and statistic below counts only the tokens of sequences that got a reward.
+            mask = rollout.completion_mask.float() * rollout.valid[:, None]
+            if ref_logprobs is not None:
                 kl = (old_logprobs - ref_logprobs) * mask
             else:
                 kl = torch.zeros_like(old_logprobs)
