@@ -26,13 +26,37 @@ ROWS = [
 
 def test_migrations_run_on_open_and_reopen_keeps_data(db_url):
     store = FeedbackStore(db_url)
-    assert store.revision() == "0001"
+    assert store.revision() == "0002"
+    store.set_meta("k", "v1")
+    store.set_meta("k", "v2")
+    assert store.get_meta("k") == "v2" and store.get_meta("nope") is None
     store.add_rater("ann")
     store.add_event(FeedbackEvent("t/0", "ann", "judgement", candidate_id="0", value="pass"))
     store.close()
     again = FeedbackStore(db_url)  # upgrading an up-to-date database is a no-op
     assert [e.value for e in again.events()] == ["pass"]
     assert [r.name for r in again.raters()] == ["ann"]
+    again.close()
+
+
+def test_upgrade_from_an_older_revision(db_url):
+    """A database made by the first migration is upgraded in place, its rows kept."""
+    from alembic import command
+    from alembic.config import Config
+
+    from rlcode.feedback.store import _MIGRATIONS
+
+    store = FeedbackStore(db_url)
+    store.add_rater("ann")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    assert store.revision() == "0001"
+    store.close()
+    again = FeedbackStore(db_url)
+    assert again.revision() == "0002" and [r.name for r in again.raters()] == ["ann"]
     again.close()
 
 

@@ -62,3 +62,10 @@ class EventRow(Base):
     time: Mapped[str] = mapped_column(String(40), nullable=False)
     gold: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     written: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class MetaRow(Base):
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)

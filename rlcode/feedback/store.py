@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from rlcode.errors import InputError, UsageError
 from rlcode.feedback.events import ROLES, FeedbackEvent, now_iso, number_versions, validate
-from rlcode.feedback.models import EventRow, ItemRow, RaterRow
+from rlcode.feedback.models import EventRow, ItemRow, MetaRow, RaterRow
 
 DEFAULT_DB = "feedback.sqlite"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -246,6 +246,16 @@ class FeedbackStore:
         with self.engine.connect() as conn:
             row = conn.execute(q).mappings().first()
         return _item_from_row(row) if row is not None else None
+
+    # -- the store's own records ---------------------------------------------------------------
+    def set_meta(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(MetaRow.__table__.delete().where(MetaRow.key == key))
+            conn.execute(MetaRow.__table__.insert().values(key=key, value=value))
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(MetaRow.value).where(MetaRow.key == key)).scalar_one_or_none()
 
     def close(self) -> None:
         self.engine.dispose()
