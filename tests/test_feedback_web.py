@@ -290,3 +290,20 @@ def test_the_serve_command_loads_items_and_answers(tmp_path):
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     assert "3 new items from" in err and f"serving on http://127.0.0.1:{port}/" in err
+
+
+def test_dashboard_shows_alpha_and_flags_an_unreliable_rater(client, store):
+    pytest.importorskip("rlcode.feedback.aggregate")
+    votes = {"alice": ("fail", "pass", "pass"), "bob": ("fail", "pass", "pass"), "carol": ("pass", "fail", "fail")}
+    raters = {name: store.add_rater(name) for name in votes}
+    for name, values in votes.items():
+        with TestClient(client.app, base_url="http://127.0.0.1") as c:
+            csrf = login(c, raters[name].token)
+            for (task, cand), value in zip((("T/0", "0"), ("T/0", "1"), ("T/1", "0")), values):
+                c.post("/judge", data={"task": task, "candidate": cand, "value": value, "csrf": csrf})
+    login(client, raters["alice"].token)
+    page = client.get("/dashboard").text
+    assert re.search(r'<td>judgement</td><td class="num">-?\d\.\d{3}</td>', page)  # Krippendorff's alpha
+    carol = page[page.index("<td>carol</td>"):].split("</tr>")[0]
+    alice = page[page.index("<td>alice</td>"):].split("</tr>")[0]
+    assert "(low)" in carol and "(low)" not in alice

@@ -1,30 +1,33 @@
 """The dashboard's figures: events per rater and kind, items reviewed, and agreement. Agreement comes
 from ``rlcode.feedback.aggregate`` when it can compute it; the raw pairwise agreement of the
-raters' latest judgements is shown beside it either way (it needs nothing but counting)."""
+raters' latest judgements is shown beside it either way (it needs nothing but counting), and
+each rater's estimated reliability where the aggregation could fit one."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from itertools import combinations
 
 from rlcode.feedback.events import KINDS
 from rlcode.feedback.store import FeedbackStore
 
+log = logging.getLogger("rlcode.feedback.web")
 
-def _aggregate_agreement(store: FeedbackStore) -> dict | None:
-    """Krippendorff's alpha per kind/dimension from the aggregation module, or None if unavailable."""
+
+def _aggregate(events: list) -> tuple[dict | None, dict]:
+    """(Krippendorff's alpha per kind/dimension, rater -> RaterStats) from the aggregation module,
+    or (None, {}) where it cannot say (not installed, or too little feedback to fit)."""
     try:
         from rlcode.feedback import aggregate
     except ImportError:
-        return None
-    fn = getattr(aggregate, "agreement", None)
-    if fn is None:
-        return None
+        return None, {}
     try:
-        result = fn(store.events())
-    except Exception:  # too few events for alpha, or an API this page does not know: show raw counts
-        return None
-    return result if isinstance(result, dict) else None
+        result = aggregate.aggregate(events)
+    except Exception:  # a fit that fails on odd data must not take the dashboard down
+        log.exception("aggregation failed; the dashboard shows raw counts")
+        return None, {}
+    return result.agreement, {r.rater: r for r in result.raters}
 
 
 def dashboard_data(store: FeedbackStore, rubric: tuple[str, ...]) -> dict:
@@ -36,10 +39,13 @@ def dashboard_data(store: FeedbackStore, rubric: tuple[str, ...]) -> dict:
         per_rater[e.rater][e.kind] += 1
         if e.kind == "judgement" and e.candidate_id is not None:
             latest[(e.task_id, e.candidate_id)][e.rater] = str(e.value)
+    alpha, stats = _aggregate(events)
     roles = {r.name: r.role for r in store.raters()}
     judged_by: dict[str, int] = Counter(r for by in latest.values() for r in by)
     raters = [{"name": name, "role": roles.get(name, "-"), "kinds": [per_rater[name][k] for k in KINDS],
-               "events": sum(per_rater[name].values()), "items": judged_by.get(name, 0)}
+               "events": sum(per_rater[name].values()), "items": judged_by.get(name, 0),
+               "reliability": stats[name].reliability if name in stats else None,
+               "low": stats[name].low if name in stats else False}
               for name in sorted(set(per_rater) | set(roles))]
     pairs = agree = 0
     for by in latest.values():
@@ -52,6 +58,6 @@ def dashboard_data(store: FeedbackStore, rubric: tuple[str, ...]) -> dict:
         "totals": {"items": len(items), "reviewed": len(latest),
                    "multiple": sum(len(by) >= 2 for by in latest.values()), "events": len(events)},
         "raw_agreement": {"pairs": pairs, "agree": agree, "share": agree / pairs if pairs else None},
-        "alpha": _aggregate_agreement(store),
+        "alpha": alpha,
         "rubric": rubric,
     }
