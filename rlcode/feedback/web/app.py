@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -213,7 +214,7 @@ def create_app(store: FeedbackStore, rubric: tuple[str, ...] = tuple(RUBRIC), se
     @app.post("/rate")
     async def rate(request: Request):
         form = await request.form()
-        return await _run_sync(_rate, request, dict(form))
+        return await run_in_threadpool(_rate, request, dict(form))  # the store is synchronous
 
     def _rate(request: Request, form: dict):
         rater = _writer(request, str(form.get("csrf", "")))
@@ -302,12 +303,6 @@ def create_app(store: FeedbackStore, rubric: tuple[str, ...] = tuple(RUBRIC), se
         return ctx.page(request, "dashboard.html", rater=rater, **dashboard_data(store, ctx.rubric))
 
     return app
-
-
-async def _run_sync(fn, *args):
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(fn, *args)
 
 
 def serve(store: FeedbackStore, host: str = "127.0.0.1", port: int = 8765, rubric: tuple[str, ...] = tuple(RUBRIC),
