@@ -145,6 +145,13 @@ class Settings(BaseSettings):
     # Not configuration: where progress messages go (set by the CLI).
     _log: Callable[[str], None] | None = None
 
+    @model_validator(mode="after")
+    def _feedback_weight(self) -> "Settings":
+        # Feedback given but the human weight left at 0: use [feedback] human_weight (see its description).
+        if self.reward.feedback and not self.reward.weights.get("human"):
+            self.reward.weights = {**self.reward.weights, "human": self.feedback.human_weight}
+        return self
+
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:

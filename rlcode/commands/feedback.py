@@ -70,3 +70,198 @@ def serve(
         run_server(store, host=host, port=port, rubric=tuple(settings.feedback.rubric))
     finally:
         store.close()
+
+
+# -- the store, aggregation, selection, import/export (core) ------------------------------------------
+raters_app = typer.Typer(no_args_is_help=True, help="Annotators: names, roles (annotator, expert, admin), tokens.")
+app.add_typer(raters_app, name="raters")
+
+
+def _open(db: Optional[str], config: Optional[Path]):
+    from rlcode.feedback.store import open_store
+    from rlcode.settings import load_settings
+
+    settings = load_settings(config)
+    return open_store(db, settings), settings
+
+
+@raters_app.command("add")
+def raters_add(
+    name: str = typer.Argument(..., help="the annotator's name"),
+    role: str = typer.Option("annotator", "--role", help="annotator, expert or admin"),
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
+) -> None:
+    """Add an annotator and print its log-in token (shown once here; keep it)."""
+    store, _ = _open(db, config)
+    try:
+        rater = store.add_rater(name, role)
+    finally:
+        store.close()
+    console.out.print(rater.token)
+    console.info(f"added {rater.name} ({rater.role}); the line above is the token")
+
+
+@raters_app.command("list")
+def raters_list(
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
+) -> None:
+    """List annotators and their roles."""
+    store, _ = _open(db, config)
+    try:
+        rows = [[r.name, r.role] for r in store.raters()]
+    finally:
+        store.close()
+    console.out.print(console.simple_table("raters", ["rater", "role"], rows))
+
+
+@app.command("add-items")
+def add_items(
+    scored: Path = typer.Argument(..., help="scored JSONL(.gz): its rows become items to review"),
+    tasks: Optional[str] = typer.Option(None, "--tasks", help="tasks file or built-in name, for the prompts"),
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
+) -> None:
+    """Load scored rows as review items (idempotent: rows already there are kept as they are)."""
+    from rlcode.jsonl import read_jsonl
+
+    prompts = None
+    if tasks:
+        from rlcode.languages import language_names
+        from rlcode.tasks import load_tasks
+
+        prompts = {tid: t.prompt for tid, t in load_tasks(tasks, language_names()).items()}
+    rows = [row for _, row in read_jsonl(scored)]
+    store, _ = _open(db, config)
+    try:
+        new = store.add_items(rows, tasks=prompts, source=str(scored))
+        total = len(store.items())
+    finally:
+        store.close()
+    console.out.print(f"{new} new items from {scored} ({total} in the store)")
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="events: DESIGN.md JSONL, a Label Studio or an Argilla export"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="jsonl, label-studio or argilla (default: detected)"),
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
+) -> None:
+    """Import feedback events (all or none; a file imported before is skipped)."""
+    from rlcode.feedback.exchange import import_file
+
+    store, _ = _open(db, config)
+    try:
+        n, new = import_file(store, file, fmt)
+    finally:
+        store.close()
+    console.out.print(f"{n} events imported from {file}" if new else f"{file} was imported before: nothing written")
+
+
+@app.command("export")
+def export(
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl (every event, every version) or trl-preference"),
+    out: Optional[Path] = typer.Option(None, "--out", help="JSONL to write (default: stdout)"),
+    hf_dataset: Optional[Path] = typer.Option(None, "--hf-dataset", help="also save a `datasets` folder "
+                                                                          "(trl-preference)"),
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
+) -> None:
+    """Export events, or TRL preference pairs (prompt, chosen, rejected, margin)."""
+    import json
+    import sys
+
+    from rlcode.errors import UsageError
+    from rlcode.feedback.exchange import export_events, preference_rows, save_hf_dataset
+
+    if fmt not in ("jsonl", "trl-preference"):
+        raise UsageError(f"--format: unknown format {fmt!r} (jsonl or trl-preference)")
+    if hf_dataset is not None and fmt != "trl-preference":
+        raise UsageError("--hf-dataset goes with --format trl-preference")
+    store, settings = _open(db, config)
+    try:
+        rows = export_events(store) if fmt == "jsonl" else preference_rows(store, settings.feedback.reliability_threshold)
+    finally:
+        store.close()
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+        console.info(f"wrote {len(rows)} rows to {out}")
+    if hf_dataset is not None:
+        save_hf_dataset(rows, hf_dataset)
+        console.info(f"saved a datasets folder with {len(rows)} rows to {hf_dataset}")
+
+
+@app.command()
+def stats(
+    json_out: bool = typer.Option(False, "--json", help="print the DESIGN.md stats object"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="write a PNG of agreement and rater reliability"),
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
+) -> None:
+    """Consensus per item, rater reliability (low ones reported) and Krippendorff's alpha."""
+    from rlcode.feedback.aggregate import aggregate, plot_agreement
+
+    store, settings = _open(db, config)
+    try:
+        events = store.events()
+        roles = {r.name: r.role for r in store.raters()}
+    finally:
+        store.close()
+    agg = aggregate(events, settings.feedback.reliability_threshold)
+    if plot is not None:
+        plot_agreement(agg, str(plot))
+        console.info(f"wrote {plot}")
+    if json_out:
+        console.print_json(agg.to_json())
+        return
+    rows = [[r.rater, roles.get(r.rater, "-"), f"{r.reliability:.3f}" + ("" if r.estimated else " (prior)"),
+             str(r.events), f"{r.gold_correct}/{r.gold}" if r.gold else "-", "LOW" if r.low else ""]
+            for r in agg.raters]
+    console.out.print(console.simple_table("raters", ["rater", "role", "reliability", "events", "gold", ""],
+                                           rows, right=(2, 3, 4)))
+    console.out.print(console.simple_table(
+        "agreement (Krippendorff's alpha)", ["kind / dimension", "alpha"],
+        [[k, "-" if v is None else f"{v:.3f}"] for k, v in agg.agreement.items()], right=(1,)))
+    with_human = [i for i in agg.items if i.human is not None]
+    mean = sum(i.human for i in with_human) / len(with_human) if with_human else None
+    console.out.print(f"{len(agg.items)} items with feedback, {len(with_human)} with a human value"
+                      + (f" (mean {mean:.3f})" if mean is not None else "") + f", {len(agg.pairs)} preference pairs")
+    for r in agg.low:
+        console.warn(f"rater {r.rater}: reliability {r.reliability:.3f} is below "
+                     f"{settings.feedback.reliability_threshold}: down-weighted")
+
+
+@app.command()
+def queue(
+    budget: int = typer.Option(..., "--budget", min=1, help="how many items to pick"),
+    json_out: bool = typer.Option(False, "--json", help="print the picks as JSON"),
+    calibration: float = typer.Option(0.1, "--calibration", min=0.0, max=1.0,
+                                      help="share of the budget picked at random (calibration slice)"),
+    seed: int = typer.Option(0, "--seed", help="seed of the random slice"),
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
+) -> None:
+    """The items most worth a human look next, each with its reason."""
+    from rlcode.feedback.queue import build_queue
+    from rlcode.feedback.rm import load_recorded_model
+
+    store, settings = _open(db, config)
+    try:
+        picks = build_queue(store, budget, calibration, seed, settings.feedback.reliability_threshold,
+                            load_recorded_model(store))
+    finally:
+        store.close()
+    if json_out:
+        console.print_json([p.to_json() for p in picks])
+        return
+    console.out.print(console.simple_table(
+        "feedback queue", ["task", "candidate", "score", "reason"],
+        [[p.task_id, p.candidate_id, f"{p.score:.3f}", p.reason] for p in picks], right=(2,)))

@@ -31,6 +31,8 @@ def score(
     explain: Optional[str] = typer.Option(None, "--explain", metavar="TASK_ID[/CANDIDATE_ID]",
                                           help="explain how rewards in --out were computed, then exit"),
     no_static: bool = typer.Option(False, "--no-static", help="skip static analysis (no static component)"),
+    feedback: Optional[str] = typer.Option(None, "--feedback", metavar="DB",
+                                           help="feedback store whose consensus becomes components.human"),
 ) -> None:
     """Run every candidate in a sandbox against its task's tests and write verdicts and rewards."""
     if explain:
@@ -40,7 +42,8 @@ def score(
     if candidates is None or tasks is None:
         raise UsageError("score needs CANDIDATES and --tasks", hint="rlcode score CANDIDATES --tasks T --out OUT")
     settings = load_settings(config, {"sandbox": {"backend": backend, "workers": workers},
-                                      "reward": {"runtime_mode": runtime_mode, "weights": parse_weights(weight)},
+                                      "reward": {"runtime_mode": runtime_mode, "weights": parse_weights(weight),
+                                                 "feedback": feedback},
                                       "analysis": {"enabled": False if no_static else None}})
     settings._log = console.info
     if settings.sandbox.backend == "local":

@@ -11,7 +11,8 @@
 * Implicit accept/reject: the accepted share.
 
 Gold events calibrate raters: a rater's reliability on a kind is its gold accuracy shrunk towards
-the crowd estimate, ``(correct + 2 * crowd) / (n_gold + 2)``. Its overall reliability is the
+the crowd estimate, ``(correct + 2 * crowd) / (n_gold + 2)``; a crowd estimate from n shared
+units is itself shrunk towards a prior of 0.75, ``(n * est + 3 * 0.75) / (n + 3)``. Its overall reliability is the
 event-count-weighted mean over kinds. Raters below ``threshold`` are reported and down-weighted:
 their weight is reliability squared (Dawid-Skene weights judgements by its own confusion matrices).
 Only the latest version of each event counts (an edit replaces what it edits).
@@ -33,7 +34,8 @@ from rlcode.feedback.events import FeedbackEvent, _oriented_preference, latest
 
 DEFAULT_THRESHOLD = 0.6
 PRIOR_RELIABILITY = 0.75  # a rater nobody overlaps with and no gold covers: unknown, not bad
-_SHRINK = 2.0
+_SHRINK = 2.0     # gold answers: the crowd estimate counts like this many
+_EVIDENCE = 3.0   # crowd estimates from n shared units: the prior counts like this many
 _HUMAN_WEIGHTS = {"judgement": 2.0, "rating": 1.0, "preference": 1.0, "implicit": 0.5}
 
 ItemKey = tuple[str, str]
@@ -113,6 +115,10 @@ class Aggregate:
         return [r for r in self.raters if r.low]
 
 
+def _towards_prior(estimate: float, n: int) -> float:
+    return (n * estimate + _EVIDENCE * PRIOR_RELIABILITY) / (n + _EVIDENCE)
+
+
 def _shrunk(correct: int, n: int, crowd: float | None) -> float | None:
     if n == 0:
         return crowd
@@ -160,9 +166,14 @@ def _judgements(events: list[FeedbackEvent]):
         shared = defaultdict(set)
         for e in crowd:
             shared[e.item].add(e.rater)
-        alone = {r for r in accuracy if all(len(shared[e.item]) < 2 for e in crowd if e.rater == r)}
-        for r in alone:
-            accuracy.pop(r)
+        overlap = defaultdict(int)
+        for e in crowd:
+            overlap[e.rater] += len(shared[e.item]) >= 2
+        for r in list(accuracy):
+            if not overlap[r]:
+                accuracy.pop(r)
+            else:  # few shared items say little: shrink towards the prior
+                accuracy[r] = _towards_prior(accuracy[r], overlap[r])
     for k, v in gold.items():
         out[k] = {"value": v, "confidence": 1.0, "p_pass": 1.0 if v == "pass" else 0.0, "gold": True}
     return out, accuracy, gold_score
@@ -174,7 +185,7 @@ def _corr_reliability(pairs: list[tuple[float, float]]) -> float | None:
     x, y = np.array(pairs, dtype=float).T
     if x.std() == 0 or y.std() == 0:
         return None
-    return float((1 + np.corrcoef(x, y)[0, 1]) / 2)
+    return _towards_prior(float((1 + np.corrcoef(x, y)[0, 1]) / 2), len(pairs))
 
 
 def _rating_reliability(events: list[FeedbackEvent]):
@@ -237,7 +248,7 @@ def _preference_reliability(votes, gold):
                 gold_score[r][1] += 1
     rel = {}
     for r in {r for by in votes.values() for r in by}:
-        crowd = (agree[r][0] + 1) / (agree[r][1] + 2) if agree[r][1] else None
+        crowd = _towards_prior(agree[r][0] / agree[r][1], agree[r][1]) if agree[r][1] else None
         est = _shrunk(gold_score[r][0], gold_score[r][1], crowd)
         if est is not None:
             rel[r] = est

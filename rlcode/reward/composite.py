@@ -65,6 +65,10 @@ class CompositeReward:
     def from_settings(cls, reward_settings, extra: tuple[RewardComponent, ...] = ()) -> "CompositeReward":
         runtime = RuntimeComponent(reward_settings.runtime_mode, tuple(sorted(reward_settings.penalties.items())),
                                    getattr(reward_settings, "efficiency_weight", 0.0))
+        if getattr(reward_settings, "feedback", None):  # the human component: the feedback store's consensus
+            from rlcode.feedback.human import human_component
+
+            extra = (*extra, human_component(reward_settings.feedback))
         return cls((runtime, *extra), tuple(sorted(reward_settings.weights.items())),
                    getattr(reward_settings, "static_needs_pass", False))
 
@@ -75,6 +79,9 @@ class CompositeReward:
         for component in self.components:
             values[component.name] = component.score(task, candidate, result)
         breakdown: dict = dict(values)
+        for component in self.components:  # e.g. which raters the human value came from
+            if hasattr(component, "notes"):
+                breakdown.update(component.notes(task, candidate))
         if result.verdict is Verdict.SANDBOX_ERROR:
             breakdown["weights"] = {}
             return None, breakdown

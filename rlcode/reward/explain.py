@@ -43,6 +43,10 @@ def explain(row: dict) -> list[str]:
             lines.append(f"  {name:8} {value:.4f}  x weight {w:.4f}{note}")
             terms.append(f"{w:.4f} x {used:.4f}")
     lines.append(f"reward = {' + '.join(terms)} = {row['reward']:.4f}")
+    if comp.get("human_source") == "feedback":
+        lines.append(f"  human from raters: {', '.join(comp.get('human_raters') or []) or '(gold only)'}")
+    elif comp.get("human_source") == "predicted":
+        lines.append("  human predicted by the reward model (no human looked at this candidate)")
     details = row.get("details") or {}
     static = details.get("static") or {}
     for f in (static.get("findings") or [])[:8]:
