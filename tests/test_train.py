@@ -268,3 +268,39 @@ def test_reward_function_is_importable_from_rlcode_reward():
     from rlcode.reward.trl import RewardFunction as Original
 
     assert RewardFunction is Original and AsyncRewardFunction.__mro__[1] is Original
+
+
+@pytest.mark.docker
+@pytest.mark.train
+@pytest.mark.slow
+def test_a_run_killed_mid_round_resumes_after_its_last_finished_round(demo, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    config = tmp_path / "rlcode.toml"
+    config.write_text("\n".join([
+        "[train]", f'model = "{demo["model"]}"', f'tasks = "{demo["tasks"]}"', f'heldout = "{demo["heldout"]}"',
+        "rounds = 3", "steps_per_round = 6", "batch_size = 16", "num_generations = 8", "max_completion_length = 16",
+        f'out_dir = "{out}"', "threads = 1", "heldout_n = 2", "heldout_max_tasks = 4", ""]))
+    proc = subprocess.Popen([sys.executable, "-m", "rlcode", "train", "--config", str(config), "-q"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while (not (out / "rounds.jsonl").exists() or len(rounds(out)) < 2) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # in round 2, after round 1's row
+    proc.wait()
+    kept = rounds(out)
+    assert [r["round"] for r in kept] in ([0, 1], [0, 1, 2])
+    result = runner.invoke(app, ["train", "--config", str(config), "-q"])
+    assert result.exit_code == 0, result.output
+    final = rounds(out)
+    assert [r["round"] for r in final] == [0, 1, 2, 3]  # every round once
+    assert final[:len(kept)] == kept  # what was written stays as it was
+    metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    steps = [m["global_step"] for m in metrics if "rewards/rlcode_reward/mean" in m]
+    assert steps == list(range(1, 19))  # one row per optimizer step, none doubled by the rerun

@@ -160,6 +160,7 @@ class TrainingRun:
         if done and done[-1]["round"] >= cfg.rounds:
             self.status(f"all {cfg.rounds} rounds already finished in {self.out}")
             return done
+        self._drop_unfinished_metrics(done[-1]["round"] if done else 0)
         start_from = done[-1]["checkpoint"] if done else cfg.model
         self.status(f"loading {start_from}" + (f" (resuming after round {done[-1]['round']})" if done else ""))
         model, tokenizer = self._load(start_from)
@@ -251,6 +252,16 @@ class TrainingRun:
                             writer.add_scalar(f"{part}/{key}", value, row["round"])
         self.on_round(row)
         return row
+
+    def _drop_unfinished_metrics(self, last_round: int) -> None:
+        """Metrics of a round that has no row in rounds.jsonl (killed after writing them) go: the
+        round runs again and writes its own."""
+        rows, _ = recover_output(self.metrics_path, ("round", "global_step"))
+        keep = [r for r in rows if int(r.get("round", 0)) <= last_round]
+        if len(keep) < len(rows) and _is_main():
+            tmp = self.metrics_path.with_suffix(".tmp")
+            tmp.write_text("".join(json.dumps(r) + "\n" for r in keep))
+            tmp.replace(self.metrics_path)
 
     def _write_metrics(self, round_no: int, history: list[dict]) -> None:
         base = (round_no - 1) * self.cfg.steps_per_round
