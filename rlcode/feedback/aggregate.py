@@ -4,8 +4,9 @@
   are passed as known labels and fix those items. A rater's judgement reliability is its
   accuracy under the fitted matrices (prior-weighted diagonal).
 * Preferences: Bradley-Terry per task (choix, ``ilsr_pairwise`` with a little regularisation),
-  each rater's comparisons weighted by that rater's preference reliability (agreement with the
-  others' leave-one-out majority, then with gold pairs); ties count half each way.
+  each rater's comparisons weighted by that rater's preference reliability; ties count half each
+  way. Reliability starts from agreement with the others' leave-one-out majority, then a few
+  rounds alternate: the weighted fit, each rater's agreement with it (gold pairs calibrating).
 * Ratings (1-5 per dimension): reliability-weighted means; a rater's rating reliability is the
   correlation of its ratings with the others' mean, mapped to [0, 1], or its closeness to gold.
 * Implicit accept/reject: the accepted share.
@@ -24,6 +25,7 @@ against the task's other candidates (1), the accepted share of implicit events (
 from __future__ import annotations
 
 import math
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -146,7 +148,9 @@ def _judgements(events: list[FeedbackEvent]):
         index = {k: f"{n}" for n, k in enumerate(keys)}
         df = pd.DataFrame([(e.rater, index[e.item], str(e.value)) for e in crowd], columns=["worker", "task", "label"])
         true = pd.Series({index[k]: v for k, v in gold.items() if k in index}, dtype=object)
-        ds = DawidSkene(n_iter=100).fit(df, true_labels=true if len(true) else None)
+        with warnings.catch_warnings():  # crowd-kit's pandas deprecations
+            warnings.simplefilter("ignore")
+            ds = DawidSkene(n_iter=100).fit(df, true_labels=true if len(true) else None)
         probas, errors, priors = ds.probas_, ds.errors_, ds.priors_
         for k in keys:
             row = probas.loc[index[k]]
@@ -188,7 +192,7 @@ def _corr_reliability(pairs: list[tuple[float, float]]) -> float | None:
     return _towards_prior(float((1 + np.corrcoef(x, y)[0, 1]) / 2), len(pairs))
 
 
-def _rating_reliability(events: list[FeedbackEvent]):
+def _rating_reliability(events: list[FeedbackEvent], weight: dict[str, float] | None = None):
     crowd = [e for e in events if e.kind == "rating" and not e.gold]
     gold = {(e.item, e.dimension): int(e.value) for e in events if e.kind == "rating" and e.gold}
     by_unit: dict[tuple, dict[str, int]] = defaultdict(dict)
@@ -198,9 +202,10 @@ def _rating_reliability(events: list[FeedbackEvent]):
     gold_dev: dict[str, list[float]] = defaultdict(list)
     for unit, votes in by_unit.items():
         for r, v in votes.items():
-            others = [w for o, w in votes.items() if o != r]
-            if others:
-                pairs[r].append((v, sum(others) / len(others)))
+            others = [(w, (weight or {}).get(o, 1.0)) for o, w in votes.items() if o != r]
+            total = sum(x for _, x in others)
+            if others and total > 0:
+                pairs[r].append((v, sum(w * x for w, x in others) / total))
             if unit in gold:
                 gold_dev[r].append(abs(v - gold[unit]) / 4)
     rel = {}
@@ -253,6 +258,28 @@ def _preference_reliability(votes, gold):
         if est is not None:
             rel[r] = est
     return rel, gold_score
+
+
+def _bt_agreement(votes, pairs: list[PairConsensus], gold_score) -> dict[str, float]:
+    """Each rater's agreement with the Bradley-Terry consensus (ties and undecided pairs left out),
+    shrunk towards the prior by evidence, then calibrated by gold pairs."""
+    direction = {(p.task_id, p.a, p.b): p.p_a for p in pairs}
+    agree: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for pair, by in votes.items():
+        p_a = direction.get(pair, 0.5)
+        if abs(p_a - 0.5) < 1e-6:
+            continue
+        for r, v in by.items():
+            if v != "tie":
+                agree[r][0] += (v == "a") == (p_a > 0.5)
+                agree[r][1] += 1
+    out = {}
+    for r in {r for by in votes.values() for r in by}:
+        crowd = _towards_prior(agree[r][0] / agree[r][1], agree[r][1]) if agree[r][1] else None
+        est = _shrunk(gold_score[r][0], gold_score[r][1], crowd) if r in gold_score else crowd
+        if est is not None:
+            out[r] = est
+    return out
 
 
 def _bradley_terry(votes, gold, weight: dict[str, float]) -> tuple[list[PairConsensus], dict[ItemKey, float]]:
@@ -363,10 +390,30 @@ def aggregate(events: Iterable[FeedbackEvent], threshold: float = DEFAULT_THRESH
         gold_c = g[0] + p_gold_score.get(name, [0, 0])[0]
         raters.append(RaterStats(name, rel, counts[name], by_kind, gold_n, gold_c, estimated and rel < threshold,
                                  estimated))
-    stats = {r.rater: r for r in raters}
     weight = {r.rater: r.weight(threshold) for r in raters}
+    if r_rel:  # ratings: the others' mean weighted by the current reliabilities, a few rounds
+        for _ in range(3):
+            r_rel, _ = _rating_reliability(events, weight)
+            for r in raters:
+                if r.rater in r_rel:
+                    r.by_kind["rating"] = r_rel[r.rater]
+                    n = {k: kind_counts[r.rater].get(k, 0) or 1 for k in r.by_kind}
+                    r.reliability = sum(r.by_kind[k] * n[k] for k in r.by_kind) / sum(n.values())
+                    r.low = r.reliability < threshold
+            weight = {r.rater: r.weight(threshold) for r in raters}
 
     pairs, item_pref = _bradley_terry(votes, p_gold, weight)
+    if votes:  # per-rater handling: reliability from agreement with the weighted fit, refit (a few rounds)
+        for _ in range(3):
+            p_rel = _bt_agreement(votes, pairs, p_gold_score)
+            for r in raters:
+                if r.rater in p_rel:
+                    r.by_kind["preference"] = p_rel[r.rater]
+                    n = {k: kind_counts[r.rater].get(k, 0) or 1 for k in r.by_kind}
+                    r.reliability = sum(r.by_kind[k] * n[k] for k in r.by_kind) / sum(n.values())
+                    r.low = r.reliability < threshold
+            weight = {r.rater: r.weight(threshold) for r in raters}
+            pairs, item_pref = _bradley_terry(votes, p_gold, weight)
 
     items: dict[ItemKey, ItemConsensus] = {}
 
@@ -417,7 +464,6 @@ def aggregate(events: Iterable[FeedbackEvent], threshold: float = DEFAULT_THRESH
         if parts:
             it.human = min(1.0, max(0.0, sum(v * w for v, w in parts) / sum(w for _, w in parts)))
         it.raters = sorted(contributors.get(key, set()))
-    del stats
     return Aggregate(raters, [items[k] for k in sorted(items)], pairs, agreement(all_events), threshold)
 
 
