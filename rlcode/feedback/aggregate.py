@@ -84,6 +84,8 @@ class PairConsensus:
     p_a: float                 # P(a is better) under Bradley-Terry
     raters: list[str]
     votes: int
+    decided: bool = True       # some vote (or gold) for this pair is not a tie
+
 
     @property
     def winner(self) -> str | None:
@@ -315,7 +317,9 @@ def _bradley_terry(votes, gold, weight: dict[str, float]) -> tuple[list[PairCons
         for pair in sorted(pairs):
             _, a, b = pair
             raters = sorted(votes.get(pair, {}))
-            pairs_out.append(PairConsensus(task, a, b, prob(ix[a], ix[b]), raters, len(raters) + (pair in gold)))
+            decided = any(v != "tie" for v in votes.get(pair, {}).values()) or gold.get(pair, "tie") != "tie"
+            pairs_out.append(PairConsensus(task, a, b, prob(ix[a], ix[b]), raters, len(raters) + (pair in gold),
+                                           decided))
         for c in cands:
             others = [d for d in cands if d != c]
             if others:

@@ -224,7 +224,7 @@ def preference_rows(store: FeedbackStore, threshold: float | None = None) -> lis
     items = {(i.task_id, i.candidate_id): i for i in store.items()}
     rows = []
     for pair in agg.pairs:
-        if pair.winner is None:
+        if pair.winner is None or not pair.decided:  # only ties: no human said which is better
             continue
         loser = pair.b if pair.winner == pair.a else pair.a
         win, lose = items.get((pair.task_id, pair.winner)), items.get((pair.task_id, loser))
