@@ -12,7 +12,9 @@ from rlcode.cli import app
 from rlcode.errors import InputError
 from rlcode.feedback.exchange import detect_format, import_file, preference_rows, read_events
 from rlcode.feedback.store import FeedbackStore
-from tests.feedback_db import db_url  # noqa: F401  (fixture)
+from tests import feedback_db
+
+db_url = feedback_db.db_url  # the fixture: a fresh SQLite file and a fresh PostgreSQL database
 
 CODE = "def f(x):\n    y = x + 1\n    return y\n"
 ITEMS = [{"task_id": "t/0", "candidate_id": str(c), "prompt": "Write f.", "code": CODE.replace("1", str(c)),

@@ -12,7 +12,9 @@ import pytest
 from rlcode.errors import InputError, UsageError
 from rlcode.feedback.events import FeedbackEvent, latest
 from rlcode.feedback.store import FeedbackStore, database_url, open_store
-from tests.feedback_db import db_url  # noqa: F401  (fixture)
+from tests import feedback_db
+
+db_url = feedback_db.db_url  # the fixture: a fresh SQLite file and a fresh PostgreSQL database
 
 ROWS = [
     {"task_id": "t/0", "candidate_id": "0", "code": "def f():\n    return 1\n", "verdict": "passed",

@@ -313,7 +313,9 @@ def _bradley_terry(votes, gold, weight: dict[str, float]) -> tuple[list[PairCons
             params = choix.ilsr_pairwise(len(cands), data, alpha=0.05)
         else:
             params = np.zeros(len(cands))
-        prob = lambda i, j: 1.0 / (1.0 + math.exp(params[j] - params[i]))  # noqa: E731
+        def prob(i: int, j: int, params=params) -> float:
+            return 1.0 / (1.0 + math.exp(params[j] - params[i]))
+
         for pair in sorted(pairs):
             _, a, b = pair
             raters = sorted(votes.get(pair, {}))
@@ -353,7 +355,9 @@ def agreement(events: Iterable[FeedbackEvent]) -> dict[str, float | None]:
                 matrix[raters.index(r), j] = v
         level = "ordinal" if name.startswith("rating.") else "nominal"
         try:
-            value = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=level))
+            with warnings.catch_warnings():  # one value only: 0/0, reported as None
+                warnings.simplefilter("ignore", RuntimeWarning)
+                value = float(krippendorff.alpha(reliability_data=matrix, level_of_measurement=level))
             out[name] = None if math.isnan(value) else value
         except (ValueError, ZeroDivisionError):
             out[name] = None

@@ -6,7 +6,8 @@ Signals, each in [0, 1] (the largest one is the pick's reason):
 * ``tests_vs_model`` and ``model_uncertain``: where a reward model (``train-rm``) is recorded
   in the store, its prediction against the tests, and how close it is to 0.5;
 * ``tests_vs_humans``: the human consensus contradicts the tests;
-* ``raters_disagree``: the raters' judgements split (1 - Dawid-Skene confidence, doubled).
+* ``raters_disagree``: the raters' judgements split (the larger of the vote split, 1 for an
+  even one, and 1 - Dawid-Skene confidence, doubled).
 Items already judged by several raters who agree score lower (``coverage`` discount). A share
 of the budget (``calibration``, default 10%, at least one pick when N >= 5) is a seeded random
 slice of the rest: it keeps the estimate of the raters and of the selection itself unbiased."""
@@ -52,7 +53,9 @@ def _runtime(item: Item) -> float | None:
     return 1.0 if item.verdict == "passed" else (item.tests_passed / item.tests_total if item.tests_total else 0.0)
 
 
-def signals(item: Item, consensus=None, predicted: float | None = None) -> dict[str, float]:
+def signals(item: Item, consensus=None, predicted: float | None = None,
+            votes: tuple[int, int] = (0, 0)) -> dict[str, float]:
+    """The item's signals; ``votes`` = (pass, fail) among the raters' latest judgements."""
     out: dict[str, float] = {}
     runtime = _runtime(item)
     static = item.components.get("static")
@@ -66,7 +69,8 @@ def signals(item: Item, consensus=None, predicted: float | None = None) -> dict[
         if consensus.human is not None and runtime is not None:
             out["tests_vs_humans"] = abs(runtime - consensus.human)
         if consensus.judgement is not None and not consensus.gold:
-            out["raters_disagree"] = min(1.0, 2 * (1 - consensus.judgement["confidence"]))
+            split = 2 * min(votes) / sum(votes) if sum(votes) >= 2 else 0.0  # 1: an even split
+            out["raters_disagree"] = max(split, min(1.0, 2 * (1 - consensus.judgement["confidence"])))
     return out
 
 
@@ -78,14 +82,16 @@ def build_queue(store: FeedbackStore, budget: int, calibration: float = 0.1, see
     agg = aggregate(events, threshold) if events else None
     consensus = {(i.task_id, i.candidate_id): i for i in agg.items} if agg else {}
     judges: dict[tuple[str, str], set[str]] = defaultdict(set)
+    votes: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for e in latest(events):
-        if e.kind == "judgement" and e.item is not None:
+        if e.kind == "judgement" and e.item is not None and not e.gold:
             judges[e.item].add(e.rater)
+            votes[e.item][0 if e.value == "pass" else 1] += 1
     scored: list[Pick] = []
     for item in store.items():
         key = (item.task_id, item.candidate_id)
         predicted = predictor.predict(item.prompt, item.code) if predictor is not None else None
-        sig = signals(item, consensus.get(key), predicted)
+        sig = signals(item, consensus.get(key), predicted, tuple(votes.get(key, (0, 0))))
         n = len(judges.get(key, ()))
         agreeing = sig.get("raters_disagree", 1.0) < 0.2
         coverage = 1.0 / (1 + n) if agreeing else 1.0

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event as sa_event, exists, select
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 
 from rlcode.errors import InputError, UsageError
 from rlcode.feedback.events import ROLES, FeedbackEvent, now_iso, number_versions, validate
