@@ -41,6 +41,18 @@ class SandboxSettings(BaseModel):
                                           "and run identical candidates of one run once; off: every candidate runs")
     cache_path: str | None = Field(None, description="the cache file; default ~/.cache/rlcode/cache.sqlite")
     cache_max_mb: int = Field(2048, ge=1, description="cache size bound; least recently used entries go first")
+    executor: Literal["threads", "ray"] = Field(
+        "threads", description="threads: warm sandboxes on this machine; ray: Ray actors over a cluster, each "
+                               "with its own warm sandbox on its node (needs the ray extra; docs/scale-out.md)")
+    address: str | None = Field(None, description="executor = \"ray\": the cluster (auto, ray://HOST:PORT or "
+                                                  "HOST:PORT); unset: a Ray instance started for this run")
+
+    @model_validator(mode="after")
+    def _check_executor(self) -> "SandboxSettings":
+        if self.address and self.executor != "ray":
+            raise ValueError("sandbox.address: only used with executor = \"ray\" (set sandbox.executor = \"ray\" "
+                             "or drop the address)")
+        return self
 
     def limits(self) -> Limits:
         return Limits(time_s=self.time_s, memory_mb=self.memory_mb, output_kb=self.output_kb, file_mb=self.file_mb)

@@ -22,6 +22,10 @@ def score(
     out: Path = typer.Option(..., "--out", help="scored JSONL; re-running with the same path resumes"),
     backend: Optional[str] = typer.Option(None, "--backend", help="docker (default) or local"),
     workers: Optional[int] = typer.Option(None, "--workers", help="parallel warm sandboxes"),
+    executor: Optional[str] = typer.Option(None, "--executor", help="threads (default: this machine) or ray (a Ray "
+                                                                    "cluster's actors; needs the ray extra)"),
+    address: Optional[str] = typer.Option(None, "--address", help="--executor ray: auto, ray://HOST:PORT or "
+                                                                  "HOST:PORT (default: a local Ray instance)"),
     config: Optional[Path] = typer.Option(None, "--config", help="rlcode.toml (default: ./rlcode.toml if present)"),
     runtime_mode: Optional[str] = typer.Option(None, "--runtime-mode", help="binary or partial"),
     weight: Optional[List[str]] = typer.Option(None, "--weight", metavar="COMPONENT=W",
@@ -41,7 +45,8 @@ def score(
         return
     if candidates is None or tasks is None:
         raise UsageError("score needs CANDIDATES and --tasks", hint="rlcode score CANDIDATES --tasks T --out OUT")
-    settings = load_settings(config, {"sandbox": {"backend": backend, "workers": workers},
+    settings = load_settings(config, {"sandbox": {"backend": backend, "workers": workers, "executor": executor,
+                                                  "address": address},
                                       "reward": {"runtime_mode": runtime_mode, "weights": parse_weights(weight),
                                                  "feedback": feedback},
                                       "analysis": {"enabled": False if no_static else None}})

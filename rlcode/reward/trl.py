@@ -50,10 +50,11 @@ class RewardFunction:
 
     def __init__(self, tasks: str | dict[str, Task] | None = "humaneval", *, config: str | None = None,
                  backend: str | None = None, workers: int | None = None, name: str = "rlcode_reward",
-                 settings: Settings | None = None):
+                 settings: Settings | None = None, executor: str | None = None, address: str | None = None):
         self.__name__ = name
         self._tasks_spec = tasks
-        self._settings_spec = (config, {"sandbox": {"backend": backend, "workers": workers}})
+        self._settings_spec = (config, {"sandbox": {"backend": backend, "workers": workers, "executor": executor,
+                                                    "address": address}})
         self._settings = settings
         self._tasks: dict[str, Task] | None = tasks if isinstance(tasks, dict) else None
         self._scorer = None

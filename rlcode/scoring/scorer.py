@@ -97,7 +97,12 @@ class Scorer:
         if self._pool is None:
             self._backend = open_backend(self.settings)
             backend, retries, cache = self._backend, self.settings.sandbox.retries, self.cache
-            self._pool = ThreadExecutor(self.settings.sandbox.workers, lambda: Worker(backend, retries, cache))
+            if self.settings.sandbox.executor == "ray":  # actors with their own backends (Ray imported here only)
+                from rlcode.scoring.ray_executor import RayExecutor
+
+                self._pool = RayExecutor(self.settings)
+            else:
+                self._pool = ThreadExecutor(self.settings.sandbox.workers, lambda: Worker(backend, retries, cache))
         return self._pool
 
     def close(self) -> None:
