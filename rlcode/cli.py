@@ -16,6 +16,7 @@ from rlcode.commands import feedback as feedback_cmd
 from rlcode.commands import generate as generate_cmd
 from rlcode.commands import sandbox as sandbox_cmd
 from rlcode.commands import score as score_cmd
+from rlcode.commands import tasks as tasks_cmd
 from rlcode.commands import train as train_cmd
 from rlcode.errors import RlcodeError
 
@@ -50,6 +51,7 @@ app.command("eval")(eval_cmd.eval_)
 app.command("compare")(compare_cmd.compare)
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(feedback_cmd.app, name="feedback")
+app.add_typer(tasks_cmd.app, name="tasks")
 
 
 def _version(value: bool) -> None:
