@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed as hypothesis_seed, settings, strategies as st
 from hypothesis.errors import HypothesisException
 
-from rlcode.augment.signature import ANY, Param, Spec
+from rlcode.augment.signature import ANY, Param, Spec, matches
 
 MAX_LIST = 24
 MAX_TEXT = 48
@@ -116,6 +116,8 @@ def fresh(spec: Spec, seeds: list[Any], hints: PromptHints) -> st.SearchStrategy
 
 def mutate(value: Any, spec: Spec, seeds: list[Any], hints: PromptHints) -> st.SearchStrategy:
     """A small edit of one test value, of the same type and within the same sign."""
+    if spec[0] == "union":  # the member this value is of
+        spec = next((s for s in spec[1] if matches(value, s)), ANY)
     t = type(value)
     if t is int:
         lo, _hi = _int_range(seeds, hints)
@@ -126,6 +128,10 @@ def mutate(value: Any, spec: Spec, seeds: list[Any], hints: PromptHints) -> st.S
         return st.sampled_from([v for v in near if v >= 0 or value < 0])
     if t is str:
         return _mutate_text(value, _alphabet(seeds + [value]))
+    if t is list and spec[0] == "tuple" and len(value) == len(spec[1]) and value:
+        pos = st.integers(0, len(value) - 1)  # a fixed-length tuple: one element edited, the length kept
+        return pos.flatmap(lambda i: mutate(value[i], spec[1][i], [value[i]], hints).map(
+            lambda x: value[:i] + [x] + value[i + 1:]))
     if t is list:
         elem = spec[1] if spec[0] in ("list", "tuple*") else ANY
         return _mutate_list(value, elem, _elements(seeds) or value, hints)
