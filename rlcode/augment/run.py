@@ -201,7 +201,7 @@ def _prepare(work: _Work, options: AugmentOptions) -> None:
         return work.skip("the prompt does not declare the entry point's parameters plainly")
     columns = [[a[i] for a in work.seeds.args if len(a) == len(params)] for i in range(len(params))]
     params = [Param(p.name, refine(p.spec, columns[i])) for i, p in enumerate(params)]
-    drawn = draw(arguments(params, work.seeds.args, PromptHints.of(task.prompt)), options.per_task, options.seed)
+    drawn = draw(arguments(params, work.seeds.args, PromptHints.of(task.prompt, task.canonical_solution)), options.per_task, options.seed)
     known = {repr(a) for a in work.seeds.args}
     generated = [a for a in drawn if repr(a) not in known]
     work.stats.generated = len(generated)
@@ -313,7 +313,7 @@ def _row(work: _Work) -> dict:
     row = dict(work.raw)
     if work.live:
         row["fn_tests"] = work.fn_tests
-    row["augment"] = work.stats.to_json()
+    row["augment"] = work.stats.to_json() if work.live else {"status": "skipped", "reason": work.stats.reason}
     return row
 
 

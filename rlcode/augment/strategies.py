@@ -11,6 +11,7 @@ the solution runs in the sandbox (``rlcode.augment.run``).
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 from dataclasses import dataclass
@@ -33,13 +34,22 @@ class PromptHints:
     positive: bool = False
     non_negative: bool = False
     non_empty: bool = False
+    # Integer constants of the solution, with their neighbours: where its boundaries are (``x >= 18``).
+    boundaries: tuple[int, ...] = ()
 
     @classmethod
-    def of(cls, prompt: str) -> "PromptHints":
+    def of(cls, prompt: str, solution: str = "") -> "PromptHints":
         text = prompt.lower()
+        constants: set[int] = set()
+        try:
+            constants = {n.value for n in ast.walk(ast.parse(prompt + solution))
+                         if isinstance(n, ast.Constant) and type(n.value) is int and abs(n.value) <= 10**6}
+        except SyntaxError:
+            pass
         return cls(positive=bool(re.search(r"\bpositive\b", text)),
                    non_negative=bool(re.search(r"non-?negative", text)),
-                   non_empty=bool(re.search(r"non-?empty", text)))
+                   non_empty=bool(re.search(r"non-?empty", text)),
+                   boundaries=tuple(sorted({c + d for c in constants for d in (-1, 0, 1)})))
 
 
 def _numbers(seeds: list[Any], types: tuple) -> list:
@@ -85,7 +95,8 @@ def fresh(spec: Spec, seeds: list[Any], hints: PromptHints) -> st.SearchStrategy
     kind = spec[0]
     if kind == "int":
         lo, hi = _int_range(seeds, hints)
-        return st.integers(lo, hi)
+        near = [b for b in hints.boundaries if lo <= b <= hi]
+        return st.one_of(st.integers(lo, hi), st.sampled_from(near)) if near else st.integers(lo, hi)
     if kind == "float":
         lo, hi = _float_range(seeds, hints)
         # Round values: far-off digits only make a right answer differ from the canonical one by rounding.
