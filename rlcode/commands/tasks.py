@@ -28,8 +28,13 @@ def augment(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
     """Add fn_tests that kill mutants the original tests miss (expected values: the canonical solution, in the sandbox)."""
-    from rlcode.augment.run import AugmentOptions, augment_file
+    from rlcode.errors import UsageError
     from rlcode.settings import load_settings
+
+    try:
+        from rlcode.augment.run import AugmentOptions, augment_file
+    except ImportError as exc:  # hypothesis is an optional extra
+        raise UsageError(f"rlcode tasks augment needs Hypothesis ({exc})", hint='pip install "rlcode[augment]"') from None
 
     options = AugmentOptions(per_task=per_task, mutants=mutants, max_new=max_new, seed=seed, limit=limit)
     settings = load_settings(config, {"sandbox": {"backend": backend, "workers": workers}})
