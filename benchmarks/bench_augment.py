@@ -42,18 +42,41 @@ def _write(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+# Small edits of the kinds real slips are (the first occurrence of each), as in tests/test_humaneval_docker.py.
+TEXT_EDITS = [(" < ", " <= "), (" > ", " >= "), (" <= ", " < "), (" >= ", " > "), (" + 1", " + 2"), (" - 1", ""),
+              (" == ", " != "), ("True", "False"), (" - ", " + "), ("[0]", "[-1]"), ("return ", "return not "),
+              (" and ", " or "), (" or ", " and "), ("range(1, ", "range(0, "), ("range(0, ", "range(1, ")]
+
+
+def _text_edits(rows: list[dict]) -> list[dict]:
+    """Per task: the canonical solution and each distinct single text edit of it."""
+    out = []
+    for r in rows:
+        solution = r["canonical_solution"]
+        seen = {solution}
+        out.append({"task_id": r["task_id"], "candidate_id": "canonical", "completion": solution})
+        for i, (old, new) in enumerate(TEXT_EDITS):
+            edited = solution.replace(old, new, 1)
+            if edited not in seen:
+                seen.add(edited)
+                out.append({"task_id": r["task_id"], "candidate_id": f"edit{i}", "completion": edited})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit", type=int, default=None, help="first K HumanEval tasks (default: all 164)")
     ap.add_argument("--candidates", default="examples/humaneval_mix.jsonl")
     ap.add_argument("--out", default="out/augment", help="folder for the augmented tasks and scored files")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--holdout", action="store_true",
+                    help="choose the kept inputs with every other mutant; measure on the others")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     settings = load_settings(None, {"analysis": {"enabled": False}})
-    options = AugmentOptions(seed=args.seed, limit=args.limit)
-    suffix = f"-{args.limit}" if args.limit else ""
+    options = AugmentOptions(seed=args.seed, limit=args.limit, holdout=args.holdout)
+    suffix = (f"-{args.limit}" if args.limit else "") + ("-holdout" if args.holdout else "")
     augmented = out / f"humaneval+{suffix}.jsonl"
 
     started = time.perf_counter()
@@ -72,7 +95,8 @@ def main() -> None:
     # 2. Mutants, end to end through the Scorer.
     mutants = []
     for r in live:
-        for m in make_mutants(r["task_id"], r["prompt"], r["canonical_solution"], options.mutants, options.seed):
+        made = make_mutants(r["task_id"], r["prompt"], r["canonical_solution"], options.mutants, options.seed)
+        for m in (made[1::2] if args.holdout else made):  # held out: those augment did not see
             mutants.append({"task_id": r["task_id"], "candidate_id": m.mutant_id, "code": m.code})
     mutant_file = _write(out / f"mutants{suffix}.jsonl", mutants)
     mutant_settings = load_settings(None, {"analysis": {"enabled": False},
@@ -88,18 +112,23 @@ def main() -> None:
     caught = [k for k in survive if verdicts["augmented"][k] != "passed"]
     lost = [k for k in keys if verdicts["original"][k] != "passed" and verdicts["augmented"][k] == "passed"]
 
-    # 3. pass@1 of the candidates under each test set.
+    # 3. pass@1 of the candidates under each test set: the given file, and plausible wrong programs
+    #    made by plain text edits of the canonical solutions (not this project's AST mutants).
+    files = {"given": _write(out / f"cands{suffix}.jsonl",
+                             [row for _, row in read_jsonl(args.candidates) if row["task_id"] in ids]),
+             "text edits": _write(out / f"edits{suffix}.jsonl", _text_edits(rows))}
     pass1 = {}
-    for name, tasks in (("original", originals), ("original calls as fn_tests", converted), ("augmented", augmented)):
-        scored = out / f"cands-{name.split()[0]}{'-fn' if 'fn' in name else ''}{suffix}.jsonl"
-        scored.unlink(missing_ok=True)
-        cands = out / f"cands{suffix}.jsonl"
-        _write(cands, [row for _, row in read_jsonl(args.candidates) if row["task_id"] in ids])
-        score_file(cands, str(tasks), scored, settings)
-        pass1[name] = round(_pass_at_1(scored, ids), 4)
+    for label, cands in files.items():
+        pass1[label] = {}
+        for name, tasks in (("original", originals), ("original calls as fn_tests", converted),
+                            ("augmented", augmented)):
+            scored = out / f"{cands.stem}-{name.replace(' ', '_')}.jsonl"
+            scored.unlink(missing_ok=True)
+            score_file(cands, str(tasks), scored, settings)
+            pass1[label][name] = round(_pass_at_1(scored, ids), 4)
 
     report = {
-        "tasks": len(rows), "augmented_tasks": len(live), "augment_s": round(augment_s, 1),
+        "tasks": len(rows), "augmented_tasks": len(live), "mutants_measured": "held out" if args.holdout else "all", "augment_s": round(augment_s, 1),
         "tests_original": summary["original_tests"], "tests_added": summary["added"],
         "mutants": len(keys), "mutants_passing_original": len(survive),
         "killed_only_by_augmented": len(caught),
