@@ -34,6 +34,30 @@ def test_fresh_values_match_their_spec(spec, data):
     assert json_exact(value)  # what fn_tests can carry
 
 
+def _hint(spec) -> str:
+    """The type hint a prompt would write for ``spec``."""
+    kind = spec[0]
+    if kind == "list":
+        return f"List[{_hint(spec[1])}]"
+    if kind == "tuple":
+        return f"Tuple[{', '.join(_hint(s) for s in spec[1])}]"
+    if kind == "dict":
+        return f"Dict[{_hint(spec[1])}, {_hint(spec[2])}]"
+    if kind == "union":
+        return f"Union[{', '.join(_hint(s) for s in spec[1])}]"
+    return kind
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(SPECS, min_size=1, max_size=3), st.data())
+def test_arguments_drawn_for_a_signature_match_its_hints(specs, data):
+    hints = ", ".join(f"p{i}: {_hint(s)}" for i, s in enumerate(specs))
+    params = parameters(f"from typing import *\n\ndef f({hints}) -> int:\n    \"\"\"Doc.\"\"\"\n", "f")
+    assert [p.name for p in params] == [f"p{i}" for i in range(len(specs))]
+    args = data.draw(arguments(params, [], PromptHints()))
+    assert len(args) == len(specs) and all(matches(a, s) for a, s in zip(args, specs)), (hints, args)
+
+
 @settings(max_examples=150, deadline=None)
 @given(SPECS, st.data())
 def test_mutated_test_values_keep_their_type(spec, data):
