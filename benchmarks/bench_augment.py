@@ -69,14 +69,16 @@ def main() -> None:
     ap.add_argument("--candidates", default="examples/humaneval_mix.jsonl")
     ap.add_argument("--out", default="out/augment", help="folder for the augmented tasks and scored files")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--min-new", type=int, default=0, help="rlcode tasks augment --min-new")
     ap.add_argument("--holdout", action="store_true",
                     help="choose the kept inputs with every other mutant; measure on the others")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     settings = load_settings(None, {"analysis": {"enabled": False}})
-    options = AugmentOptions(seed=args.seed, limit=args.limit, holdout=args.holdout)
-    suffix = (f"-{args.limit}" if args.limit else "") + ("-holdout" if args.holdout else "")
+    options = AugmentOptions(seed=args.seed, limit=args.limit, holdout=args.holdout, min_new=args.min_new)
+    suffix = ((f"-{args.limit}" if args.limit else "") + ("-holdout" if args.holdout else "")
+              + (f"-min{args.min_new}" if args.min_new else ""))
     augmented = out / f"humaneval+{suffix}.jsonl"
 
     started = time.perf_counter()
@@ -128,7 +130,8 @@ def main() -> None:
             pass1[label][name] = round(_pass_at_1(scored, ids), 4)
 
     report = {
-        "tasks": len(rows), "augmented_tasks": len(live), "mutants_measured": "held out" if args.holdout else "all", "augment_s": round(augment_s, 1),
+        "tasks": len(rows), "augmented_tasks": len(live), "mutants_measured": "held out" if args.holdout else "all",
+        "min_new": args.min_new, "augment_s": round(augment_s, 1),
         "tests_original": summary["original_tests"], "tests_added": summary["added"],
         "mutants": len(keys), "mutants_passing_original": len(survive),
         "killed_only_by_augmented": len(caught),

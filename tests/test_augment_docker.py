@@ -74,12 +74,15 @@ def test_a_mutant_the_original_tests_miss_is_caught(tmp_path):
 def test_inputs_that_break_the_canonical_solution_are_dropped(tmp_path):
     tasks = write_jsonl(tmp_path / "tasks.jsonl", [ROOT])
     out = tmp_path / "aug.jsonl"
-    augment_file(str(tasks), out, load_settings(None, SETTINGS), AugmentOptions(per_task=80, max_new=80))
+    # --min-new as large as --max-new: every valid input is kept, not only the covering ones.
+    augment_file(str(tasks), out, load_settings(None, SETTINGS), AugmentOptions(per_task=80, max_new=80, min_new=80))
     row = _rows(out)[0]
     stats = row["augment"]
     assert stats["dropped"]["raised"] > 0  # negative strict inputs were drawn, and dropped
     assert stats["valid"] == stats["generated"] - stats["dropped"]["raised"]
+    assert len(row["fn_tests"]) == 2 + stats["valid"] == 2 + stats["added"]
     assert not [t for t in row["fn_tests"] if t["args"][0] < 0 and t["args"][1]]
+    assert [t for t in row["fn_tests"][2:] if t["args"][0] < 0]  # negatives where they are allowed stay
 
 
 def test_expected_values_come_from_the_sandbox(tmp_path, docker_worker):

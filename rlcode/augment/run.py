@@ -38,6 +38,7 @@ class AugmentOptions:
     per_task: int = 100  # inputs drawn per task before any is dropped
     mutants: int = 20  # mutants of each canonical solution
     max_new: int = 20  # new tests kept per task at most (after the set cover)
+    min_new: int = 0  # ... and at least (the cover filled up with valid inputs in the order they were drawn)
     seed: int = 0
     slow_s: float = 0.05  # canonical CPU seconds per call above which an input is dropped
     limit: int | None = None  # only the first LIMIT tasks of the file
@@ -47,7 +48,7 @@ class AugmentOptions:
     mutant_limits: Limits = Limits(time_s=1.0, memory_mb=512)
 
     def __post_init__(self) -> None:
-        for name in ("per_task", "mutants", "max_new", "chunk"):
+        for name in ("per_task", "mutants", "max_new", "min_new", "chunk"):
             if getattr(self, name) < (1 if name == "chunk" else 0):
                 raise UsageError(f"--{name.replace('_', '-')} must not be negative", hint=f"for example --{name.replace('_', '-')} 20")
         if self.limit is not None and self.limit < 1:
@@ -309,6 +310,11 @@ def _reduce(work: _Work, survivor_outcomes: list[list[CallOutcome]], options: Au
             break
         chosen.append(best)
         covered |= kills[best]
+    for j in range(len(kills)):  # --min-new: inputs that add no kill, the first drawn first
+        if len(chosen) >= min(options.min_new, options.max_new):
+            break
+        if j not in chosen:
+            chosen.append(j)
     work.stats.killed_by_added = len(covered)
     work.stats.added = len(chosen)
     work.fn_tests = work.fn_tests + [{"args": work.valid[j], "expected": work.expected[j]} for j in sorted(chosen)]

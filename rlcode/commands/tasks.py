@@ -19,6 +19,8 @@ def augment(
     per_task: int = typer.Option(100, "--per-task", help="inputs drawn per task (Hypothesis) before the reduction"),
     mutants: int = typer.Option(20, "--mutants", help="mutants of each canonical solution that choose the kept inputs"),
     max_new: int = typer.Option(20, "--max-new", help="new tests kept per task at most"),
+    min_new: int = typer.Option(0, "--min-new", help="new tests kept per task at least (the cover filled up with "
+                                                     "inputs in draw order)"),
     seed: int = typer.Option(0, "--seed", help="seed of the input draws and the mutant choice"),
     limit: Optional[int] = typer.Option(None, "--limit", help="only the first LIMIT tasks"),
     backend: Optional[str] = typer.Option(None, "--backend", help="docker (default) or local"),
@@ -36,7 +38,7 @@ def augment(
     except ImportError as exc:  # hypothesis is an optional extra
         raise UsageError(f"rlcode tasks augment needs Hypothesis ({exc})", hint='pip install "rlcode[augment]"') from None
 
-    options = AugmentOptions(per_task=per_task, mutants=mutants, max_new=max_new, seed=seed, limit=limit)
+    options = AugmentOptions(per_task=per_task, mutants=mutants, max_new=max_new, min_new=min_new, seed=seed, limit=limit)
     settings = load_settings(config, {"sandbox": {"backend": backend, "workers": workers}})
     with console.progress_bar("augmenting", disable=quiet or json_out) as update:
         summary = augment_file(tasks, out, settings, options, on_progress=lambda done, total: update(done, total))
