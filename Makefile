@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -U pip
 	# The CPU build, pinned: a plain `torch` requirement pulls several GB of CUDA wheels.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[analysis,train,dev,feedback-ui,eval,feedback,ray,augment]"
+	$(BIN)/pip install -q -e ".[analysis,train,dev,feedback-ui,eval,feedback,ray,augment,functional]"
 	touch $(STAMP)
 
 setup: $(STAMP)

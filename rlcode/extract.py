@@ -32,6 +32,8 @@ _ALIASES = {
     "typescript": {"typescript", "ts"},
     "go": {"go", "golang"},
     "rust": {"rust", "rs"},
+    "haskell": {"haskell", "hs"},
+    "scala": {"scala", "sc"},
 }
 
 

@@ -1,7 +1,7 @@
 """Compiler diagnostics as findings: the sandbox's compile step captures the text, this parses it.
 
 Formats: ``gcc`` (gcc/g++/clang ``-Wall -Wextra``), ``javac`` (``-Xlint``), ``rustc``, ``go``
-(``go build``/``go vet``), ``tsc``. Notes and summary lines are dropped; a diagnostic's rule code is
+(``go build``/``go vet``), ``tsc``, ``ghc`` (``-Wall``), ``scalac`` (``-deprecation -feature -unchecked``). Notes and summary lines are dropped; a diagnostic's rule code is
 the flag or lint that raised it when the compiler names one.
 """
 
@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 
 from rlcode.analysis.base import AnalysisInput, Finding, Report, Severity
 
-FORMAT_FOR_LANGUAGE = {"c": "gcc", "cpp": "gcc", "java": "javac", "rust": "rustc", "go": "go", "typescript": "tsc"}
+FORMAT_FOR_LANGUAGE = {"c": "gcc", "cpp": "gcc", "java": "javac", "rust": "rustc", "go": "go", "typescript": "tsc",
+                       "haskell": "ghc", "scala": "scalac"}
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _SEVERITY = {"error": Severity.ERROR, "fatal error": Severity.ERROR, "warning": Severity.WARNING}
@@ -34,6 +35,14 @@ _GO = re.compile(r"^(?:vet: )?(?P<file>[^:\n#]+\.go):(?P<line>\d+)(?::(?P<col>\d
 # main.ts(3,7): error TS2322: ...        or, with --pretty:  main.ts:3:7 - error TS2322: ...
 _TSC = re.compile(r"^(?P<file>[^(\n]+?)(?:\((?P<line>\d+),\d+\): |:(?P<line2>\d+):\d+ - )"
                   r"(?P<sev>error|warning) (?P<code>TS\d+): (?P<msg>.*)$")
+
+# Main.hs:8:7: warning: [-Wunused-local-binds]        (the message on the indented lines below)
+# Main.hs:(3,1)-(4,9): error:
+_GHC = re.compile(r"^(?P<file>[^:\n]+\.hs):(?:(?P<line>\d+):[\d-]+|\((?P<line2>\d+),\d+\)-\(\d+,\d+\)): "
+                  r"(?P<sev>error|warning):(?: \[(?P<flag>[^\]]+)\])?\s*(?P<msg>.*)$")
+# Main.scala:3: warning: non-variable type argument String in type pattern ... is unchecked ...
+_SCALAC = re.compile(r"^(?P<file>[^:\n]+\.scala):(?P<line>\d+): (?P<sev>error|warning): (?P<msg>.*)$")
+_SCALAC_KINDS = (("deprecated", "deprecation"), ("unchecked", "unchecked"), ("feature", "feature"))
 
 
 def _keep(file: str, only: str | None) -> bool:
@@ -97,6 +106,30 @@ def _go_parser(severity: Severity, tool: str) -> Callable[[list[str], str | None
 
     return parse
 
+def _parse_ghc(lines: list[str], only: str | None) -> list[Finding]:
+    out = []
+    for i, line in enumerate(lines):
+        m = _GHC.match(line)
+        if m and _keep(m["file"], only):
+            msg = m["msg"].strip()
+            for follow in lines[i + 1:i + 4]:
+                if msg or not follow.startswith(" "):
+                    break
+                msg = follow.strip().lstrip("\u2022").strip()
+            flag = (m["flag"] or "").split(",")[0].strip()
+            out.append(Finding("ghc", flag or m["sev"], _SEVERITY[m["sev"]], int(m["line"] or m["line2"]), msg))
+    return out
+
+
+def _parse_scalac(lines: list[str], only: str | None) -> list[Finding]:
+    out = []
+    for line in lines:
+        m = _SCALAC.match(line)
+        if m and _keep(m["file"], only):
+            kind = next((k for word, k in _SCALAC_KINDS if word in m["msg"]), m["sev"])
+            out.append(Finding("scalac", kind, _SEVERITY[m["sev"]], int(m["line"]), m["msg"]))
+    return out
+
 
 def _parse_tsc(lines: list[str], only: str | None) -> list[Finding]:
     out = []
@@ -114,6 +147,8 @@ PARSERS: dict[str, Callable[[list[str], str | None], list[Finding]]] = {
     "go": _go_parser(Severity.ERROR, "go"),  # go build: every diagnostic stops the build
     "govet": _go_parser(Severity.WARNING, "govet"),  # go vet: suspicious, not fatal
     "tsc": _parse_tsc,
+    "ghc": _parse_ghc,
+    "scalac": _parse_scalac,
 }
 
 

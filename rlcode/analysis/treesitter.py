@@ -30,6 +30,8 @@ GRAMMARS = {
     "typescript": ("tree_sitter_typescript", "language_typescript"),
     "go": ("tree_sitter_go", "language"),
     "rust": ("tree_sitter_rust", "language"),
+    "haskell": ("tree_sitter_haskell", "language"),  # the functional extra
+    "scala": ("tree_sitter_scala", "language"),
 }
 
 FUNCTIONS = frozenset({
@@ -38,6 +40,7 @@ FUNCTIONS = frozenset({
     "function_declaration", "function_expression", "arrow_function", "method_definition",  # js, ts, go
     "generator_function_declaration", "generator_function", "func_literal",
     "function_item", "closure_expression",  # rust
+    "function",  # haskell (its lambda is "lambda"; scala's are function_definition, lambda_expression)
 })
 # Control structures: each one entered is one level of nesting.
 NESTING = frozenset({
@@ -46,6 +49,7 @@ NESTING = frozenset({
     "loop_expression", "try_statement", "with_statement", "switch_statement", "switch_expression",
     "expression_switch_statement", "type_switch_statement", "select_statement", "match_statement",
     "match_expression",
+    "conditional", "case", "multi_way_if", "try_expression", "do_while_expression",  # haskell, scala
 })
 # Decision points; ``loop`` (Rust) and ``try``/``with`` decide nothing, so they are not here.
 BRANCHES = frozenset({
@@ -54,6 +58,7 @@ BRANCHES = frozenset({
     "do_statement", "except_clause", "catch_clause", "conditional_expression", "ternary_expression",
     "case_clause", "switch_case", "expression_case", "type_case", "communication_case",
     "boolean_operator",
+    "conditional", "alternative", "guards", "do_while_expression",  # haskell, scala
 })
 _DEFAULT_CASES = frozenset({"case_statement", "switch_label", "match_arm"})  # branches unless the default
 _MAX_SYNTAX_FINDINGS = 20  # one broken line can cascade; the first errors say enough

@@ -13,7 +13,7 @@ from rlcode.registry import Registry
 
 LANGUAGES: Registry[Language] = Registry("language")
 
-_BUILTIN = ("python", "c", "cpp", "java", "javascript", "typescript", "go", "rust")
+_BUILTIN = ("python", "c", "cpp", "java", "javascript", "typescript", "go", "rust", "haskell", "scala")
 
 for _name in _BUILTIN:
     LANGUAGES.register(_name, importlib.import_module(f"rlcode.languages.{_name}").LANGUAGE)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from rlcode.judge.drivers import c, cpp, go, java, javascript, rust
+from rlcode.judge.drivers import c, cpp, go, haskell, java, javascript, rust, scala
 from rlcode.judge.drivers.base import Driver, Outcome, Unsupported, parse_results
 from rlcode.judge.drivers.signature import (Signature, Type, check_int64, infer_signature, parse_signature,
                                             signature_for)
@@ -20,11 +20,11 @@ from rlcode.registry import Registry
 
 DRIVERS: Registry[Driver] = Registry("function-task driver")
 for _driver in (c.DRIVER, cpp.DRIVER, java.DRIVER, javascript.JAVASCRIPT, javascript.TYPESCRIPT, go.DRIVER,
-                rust.DRIVER):
+                rust.DRIVER, haskell.DRIVER, scala.DRIVER):
     DRIVERS.register(_driver.language, _driver)
 
 # Where ints are 64-bit integers (JavaScript's numbers are doubles: no range to check).
-_INT64_LANGUAGES = {"c", "cpp", "java", "go", "rust"}
+_INT64_LANGUAGES = {"c", "cpp", "java", "go", "rust", "haskell", "scala"}
 
 
 def check_task(language: str, entry_point: str, signature: dict | None, fn_tests: list[dict]) -> Signature:
