@@ -197,3 +197,20 @@ def test_a_node_lost_mid_run_loses_no_row_and_fails_no_candidate(cluster, tmp_pa
     rerun = [r["candidate_id"] for r in rows if r["details"].get("ray_attempts")]
     assert rerun, "no candidate was in flight on the lost node"
     assert summary["candidates"] == n and summary["verdicts"]["sandbox_error"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.docker
+def test_rlcode_score_executor_ray_through_the_cli(cluster, tmp_path):
+    from typer.testing import CliRunner
+
+    from rlcode.cli import app
+
+    tasks = write_jsonl(tmp_path / "tasks.jsonl", [TASK])
+    cands = write_jsonl(tmp_path / "c.jsonl", CANDS[:2])
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["score", str(cands), "--tasks", str(tasks), "--out", str(out), "--executor",
+                                      "ray", "--address", cluster["address"], "--no-static", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verdicts"]["passed"] == 1
+    assert [r["verdict"] for r in _rows(out)] == ["passed", "failed"]
