@@ -214,3 +214,17 @@ def test_rlcode_score_executor_ray_through_the_cli(cluster, tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["verdicts"]["passed"] == 1
     assert [r["verdict"] for r in _rows(out)] == ["passed", "failed"]
+
+
+@pytest.mark.slow
+@pytest.mark.docker
+def test_the_reward_function_scores_on_ray_across_calls(cluster):
+    from rlcode.reward.trl import RewardFunction
+    from rlcode.tasks import parse_task
+
+    task = parse_task("<test>", 1, TASK, {"python"})
+    with RewardFunction({"add": task}, executor="ray", address=cluster["address"], workers=2) as reward:
+        for _ in range(2):  # the second call finds the actors (and their containers) up
+            values = reward(completions=["    return a + b\n", "    return a - b\n"], task_id=["add", "add"])
+            assert values[0] > 0.5 and values[1] < 0.5
+        assert type(reward._scorer.pool).__name__ == "RayExecutor"
