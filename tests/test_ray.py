@@ -196,6 +196,7 @@ def test_a_node_lost_mid_run_loses_no_row_and_fails_no_candidate(cluster, tmp_pa
     assert [r["verdict"] for r in rows] == ["passed"] * n  # none sandbox_error, none failed
     rerun = [r["candidate_id"] for r in rows if r["details"].get("ray_attempts")]
     assert rerun, "no candidate was in flight on the lost node"
+    print(f"rerun after the node loss: {len(rerun)} of {n}")
     assert summary["candidates"] == n and summary["verdicts"]["sandbox_error"] == 0
 
 
