@@ -131,6 +131,27 @@ fn main() {
     print!("{}", out);
 }
 """,
+    "haskell": """import qualified Data.ByteString.Char8 as B
+import Data.Maybe (mapMaybe)
+
+main :: IO ()
+main = do
+  xs <- map fst . mapMaybe B.readInt . B.words <$> B.getContents
+  B.putStr (B.unlines [B.pack (show (xs !! (1 + 2 * i) + xs !! (2 + 2 * i))) | i <- [0 .. head xs - 1]])
+""",
+    "scala": """object Sum {
+  def main(args: Array[String]): Unit = {
+    val in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in))
+    val t = in.readLine().trim.toInt
+    val out = new StringBuilder
+    for (_ <- 0 until t) {
+      val st = new java.util.StringTokenizer(in.readLine())
+      out.append(st.nextToken().toLong + st.nextToken().toLong).append('\\n')
+    }
+    print(out)
+  }
+}
+""",
 }
 # The same C++ through <bits/stdc++.h>, which the cpp image has precompiled (the host has not).
 EXTRA = {"cpp+stdc++.h": ("cpp", "#include <bits/stdc++.h>\n" + PROGRAMS["cpp"].split("\n", 1)[1])}
@@ -138,7 +159,7 @@ ROWS = {name: (name, code) for name, code in PROGRAMS.items()} | EXTRA
 
 
 def variant(language: str, code: str, rep: int) -> str:
-    mark = "#" if language == "python" else "//"
+    mark = {"python": "#", "haskell": "--"}.get(language, "//")
     return f"{code}\n{mark} rep {rep} {time.time_ns()}\n"
 
 
@@ -184,7 +205,8 @@ def _host_argv(lang: Language, template: tuple[str, ...], lim: dict, workdir: st
 
 def host_available(lang: Language) -> bool:
     probe = {"c": ["gcc"], "cpp": ["g++"], "java": ["javac", "java"], "javascript": ["node"],
-             "typescript": ["node"], "go": ["go"], "rust": ["rustc", "cc"], "python": ["python3"]}[lang.name]
+             "typescript": ["node"], "go": ["go"], "rust": ["rustc", "cc"], "python": ["python3"],
+             "haskell": ["ghc"], "scala": ["scalac", "java"]}[lang.name]
     if not all(shutil.which(tool, path=HOST_PATH) for tool in probe):
         return False
     return all(os.path.exists(arg) for arg in (lang.compile or ()) if arg.startswith("/usr/"))
