@@ -1,0 +1,1 @@
+"""Stronger tests for tasks with a canonical solution (``rlcode tasks augment``; see docs/augment.md)."""
