@@ -85,6 +85,17 @@ PROGRAMS: dict[str, dict[str, str]] = {
         """,
         "output_exceeded": 'main :: IO ()\nmain = mapM_ (\\_ -> putStrLn "xxxxxxxxxxxxxxxx") [1 :: Int ..]\n',
         "forgery": 'import System.Exit\n\nmain :: IO ()\nmain = exitSuccess >> putStrLn "4"\n',
+        "fork_bomb": """
+            import Control.Exception (SomeException, try)
+            import Control.Monad (forever)
+            import System.Posix.Process (forkProcess)
+
+            bomb :: IO ()
+            bomb = forever (try (forkProcess bomb) >>= either (\\e -> const (return ()) (e :: SomeException)) (const (return ())))
+
+            main :: IO ()
+            main = bomb
+        """,
         # Function tasks. A module header with an export list that leaves add out, and a main.
         "fn_passed": """
             module Solution (other) where
@@ -164,6 +175,14 @@ PROGRAMS: dict[str, dict[str, str]] = {
         """,
         "output_exceeded": 'object Main {\n  def main(args: Array[String]): Unit = while (true) println("xxxxxxxxxxxxxxxx")\n}\n',
         "forgery": "object Main {\n  def main(args: Array[String]): Unit = {\n    sys.exit(0)\n    println(4)\n  }\n}\n",
+        "fork_bomb": """
+            object Main {
+              def main(args: Array[String]): Unit = while (true) {
+                try new ProcessBuilder("java", "-cp", System.getProperty("java.class.path"), "Main").start()
+                catch { case _: Throwable => () }
+              }
+            }
+        """,
         "fn_passed": "object Solution {\n  def add(a: Int, b: Int): Int = a + b\n}\n",
         "fn_join": "object Joiner {\n  def join(xs: Array[String], sep: String): String = xs.mkString(sep)\n}\n",
         # Bare defs (not allowed at the top level in Scala 2): wrapped in an object by the driver.
@@ -259,6 +278,9 @@ def test_red_team_cases_gain_nothing(scored, lang):
     assert (always["verdict"], always["tests_passed"]) == ALWAYS_EQUAL[lang], _why(always)
     failures = scored[(lang, "fn_failed")]["details"]["failures"]
     assert failures == [{"test": 2, "kind": "wrong_answer", "expected": "918274", "got": "918273"}]
+    bomb = scored[(lang, "fork_bomb")]
+    assert bomb["verdict"] in ("timeout", "runtime_error", "memory_exceeded"), _why(bomb)
+    assert bomb["details"]["wall_s"] < 2 * LIMITS["time_s"] * get_language(lang).time_factor + 2, _why(bomb)
     for case, limits in (("timeout", ("cpu_time", "wall_time")), ("output_exceeded", ("output",))):
         row = scored[(lang, case)]
         assert row["details"]["first_failure"].get("limit") in limits, _why(row)
