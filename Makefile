@@ -53,6 +53,7 @@ bench: images postgres
 	$(BIN)/python benchmarks/bench_cpu_split.py
 	$(BIN)/python benchmarks/bench_analysis.py
 	$(BIN)/python benchmarks/bench_feedback_server.py
+	$(BIN)/python benchmarks/bench_train_round.py
 
 lint: setup
 	$(BIN)/ruff check rlcode tests benchmarks
