@@ -42,7 +42,12 @@ TASKS = [
          {"args": [["a", "b", "c"], "-"], "expected": "a-b-c"},
          {"args": [[], ","], "expected": ""},
          {"args": [["héllo", 'wörld "q"\\', "😀1"], " ? "], "expected": 'héllo ? wörld "q"\\ ? 😀1'},
-     ]},
+     ]},    # A big argument: Haskell reads it at run time (rlcode-args.txt) instead of compiling a literal.
+    {"task_id": "total", "entry_point": "total", "limits": LIMITS, "fn_tests": [
+        {"args": [list(range(-3, 20000))], "expected": sum(range(-3, 20000))},
+        {"args": [[]], "expected": 0},
+        {"args": [[-1, 2]], "expected": 1},
+    ]},
 ]
 
 PROGRAMS: dict[str, dict[str, str]] = {
@@ -127,6 +132,7 @@ PROGRAMS: dict[str, dict[str, str]] = {
               mapM_ (\\_ -> putStrLn ("\\n" ++ nonce ++ " = 0")) [1 :: Int .. 3]
               exitSuccess
         """,
+        "fn_total": "total :: [Integer] -> Integer\ntotal = sum\n",
         # A value equal to everything: there is no JSON for it, so the driver does not compile.
         "fn_always_equal": """
             data Yes = Yes
@@ -223,6 +229,7 @@ EXPECTED = {
     "forgery": ("failed", 0),
     "fn_passed": ("passed", 3),
     "fn_join": ("passed", 3),
+    "fn_total": ("passed", 3),
     "fn_failed": ("failed", 2),
     "fn_runtime_error": ("runtime_error", 2),  # the exception fails that test only: the others ran
     "fn_forged_lines": ("failed", 1),  # its forged 0 is right for add(-5, 5), and nothing else
@@ -234,7 +241,7 @@ CASES = [(lang, case) for lang in LANGUAGES for case in PROGRAMS[lang]]
 
 
 def _task_of(case: str) -> str:
-    return "join" if case == "fn_join" else "add" if case.startswith("fn_") else "sum"
+    return {"fn_join": "join", "fn_total": "total"}.get(case, "add" if case.startswith("fn_") else "sum")
 
 
 @pytest.fixture(scope="module")
@@ -348,3 +355,14 @@ def test_ghc_and_scalac_diagnostics_are_findings():
     scalac = parse_diagnostics("Main.scala:3: warning: method x in object Y is deprecated\n"
                                "Main.scala:5: error: type mismatch;\n", "scalac")
     assert [(f.code, f.line) for f in scalac] == [("deprecation", 3), ("error", 5)]
+
+
+def test_haskell_reads_big_arguments_at_run_time():
+    tests = [{"args": [list(range(5000)), {"k": [float("nan"), -1.5]}], "expected": 1},
+             {"args": [[-1], {"k": [float("-inf")]}], "expected": 1}]
+    sig = check_task("haskell", "f", None, tests)
+    files = build_driver("haskell", "f xs m = 1\n", "f", sig, tests, "rlN")
+    assert len(files["Main.hs"]) < 6000 and "(rlcodeRead 0)" in files["Main.hs"]
+    assert files["rlcode-args.txt"].startswith("[0, 1, 2, ") and files["rlcode-args.txt"].count("\n") == 1
+    assert '(RlcodeMap.fromList [("k", [(0/0), (-1.5)])])' in files["Main.hs"]
+    assert '(RlcodeMap.fromList [("k", [(-1/0)])])' in files["Main.hs"] and "[(-1)]" in files["Main.hs"]

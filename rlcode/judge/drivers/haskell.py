@@ -14,6 +14,9 @@ compile error (so an always-equal type cannot even be returned). Each result is 
 inside ``catch``: an exception (``error``, ``head []``) is that test's failure, except
 asynchronous ones (heap or stack overflow), which are rethrown so the limit is reported as such.
 The driver module is compiled with ``-O0`` (it is only literals and calls); the candidate with ``-O``.
+An argument whose literal is long (a big list) goes to ``rlcode-args.txt`` instead, in the
+syntax ``read`` takes, and is read at run time as the parameter's type (arguments are not
+secret; the expected values never enter the sandbox).
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ KEYWORDS = frozenset("""case class data default deriving do else foreign if impo
 let module newtype of then type where forall mdo rec proc""".split())
 
 CANDIDATE_MODULE = "RlcodeCandidate"
+DATA_FILE = "rlcode-args.txt"
+# Longer literals are read from DATA_FILE at run time: GHC compiles a 20 000-element list literal
+# in about 6 s, where ``read`` parses it in milliseconds (at the run's cost, not the compile's).
+BIG_LITERAL = 2000
 _SKIP = re.compile(r'--[^\n]*|\{-.*?-\}|"(?:\\.|[^"\\\n])*"', re.S)
 _HEADER = re.compile(r"^module\s+[A-Z][\w'.]*\s*", re.M)
 
@@ -44,6 +51,7 @@ import qualified Data.Text as RlcodeText
 import qualified Data.Word as RlcodeWord
 import qualified Numeric.Natural as RlcodeNat
 import qualified System.IO as RlcodeIO
+import qualified System.IO.Unsafe as RlcodeUnsafe
 import qualified RlcodeCandidate as RlcodeC
 
 class RlcodeJson a where
@@ -109,6 +117,13 @@ instance RlcodeJson a => RlcodeJson (RlcodeMap.Map String a) where
 instance {-# OVERLAPPING #-} RlcodeJson a => RlcodeJson (RlcodeMap.Map RlcodeText.Text a) where
   rlcodeJson m = rlcodeJson (RlcodeMap.mapKeys RlcodeText.unpack m)
 
+{-# NOINLINE rlcodeData #-}
+rlcodeData :: [String]
+rlcodeData = lines (RlcodeUnsafe.unsafePerformIO (readFile "rlcode-args.txt"))
+
+rlcodeRead :: Read a => Int -> a
+rlcodeRead k = read (rlcodeData !! k)
+
 rlcodeRun :: RlcodeJson a => a -> IO ()
 rlcodeRun value = do
   got <- RlcodeE.try (RlcodeE.evaluate (let s = rlcodeJson value in length s `seq` s))
@@ -149,7 +164,9 @@ def haskell_string(s: str) -> str:
     return "".join(out)
 
 
-def literal(value, t: Type) -> str:
+def literal(value, t: Type, read: bool = False) -> str:
+    """A Haskell literal; ``read`` gives the syntax ``read`` takes instead (no arithmetic, no
+    qualified names: ``NaN``, ``fromList [...]``)."""
     if t.kind == "int":
         check_int64(value, "argument")
         return f"({value})" if value < 0 else str(value)
@@ -157,6 +174,8 @@ def literal(value, t: Type) -> str:
         x = float(value)
         text = float_text(x)
         if text is None:
+            if read:
+                return "NaN" if x != x else ("Infinity" if x > 0 else "(-Infinity)")
             return "(0/0)" if x != x else ("(1/0)" if x > 0 else "(-1/0)")
         return f"({text})" if text.startswith("-") else text
     if t.kind == "bool":
@@ -164,9 +183,9 @@ def literal(value, t: Type) -> str:
     if t.kind == "str":
         return haskell_string(value)
     if t.kind == "list":
-        return "[" + ", ".join(literal(v, t.item) for v in value) + "]"
-    return ("(RlcodeMap.fromList [" + ", ".join(f"({haskell_string(k)}, {literal(v, t.item)})"
-                                                for k, v in value.items()) + "])")
+        return "[" + ", ".join(literal(v, t.item, read) for v in value) + "]"
+    return (f"({'' if read else 'RlcodeMap.'}fromList [" + ", ".join(f"({haskell_string(k)}, {literal(v, t.item, read)})"
+                                                                     for k, v in value.items()) + "])")
 
 
 def _blank(code: str) -> str:
@@ -206,10 +225,20 @@ class HaskellDriver(Driver):
 
 
 def build(code: str, entry: str, sig: Signature, tests: list[list], nonce: str) -> dict[str, str]:
+    data: list[str] = []  # big arguments, one per line, read at run time
+
+    def argument(value, t: Type) -> str:
+        text = literal(value, t)
+        if len(text) <= BIG_LITERAL:
+            return text
+        data.append(literal(value, t, read=True))
+        return f"(rlcodeRead {len(data) - 1})"
+
     calls = "".join(f"  rlcodeRun (RlcodeC.{entry}"
-                    + "".join(f" {literal(v, t)}" for v, t in zip(args, sig.params)) + ")\n" for args in tests)
+                    + "".join(f" {argument(v, t)}" for v, t in zip(args, sig.params)) + ")\n" for args in tests)
     text = RUNTIME.replace("@NONCE@", haskell_string(nonce)).replace("@TESTS@", calls.rstrip("\n") or "  return ()")
-    return {"Main.hs": text, f"{CANDIDATE_MODULE}.hs": rewrite(code), MAIN_MODULE_FILE: "Main\n"}
+    return {"Main.hs": text, f"{CANDIDATE_MODULE}.hs": rewrite(code), MAIN_MODULE_FILE: "Main\n",
+            DATA_FILE: "".join(line + "\n" for line in data)}
 
 
 DRIVER = HaskellDriver("haskell", build, keywords=KEYWORDS)
