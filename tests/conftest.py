@@ -42,6 +42,22 @@ def containers_gone(filters: dict, within_s: float = 10.0) -> bool:
     return True
 
 
+class KillingBackend:
+    """A real Docker backend whose containers are killed as soon as they start: every request fails
+    as infrastructure (``SandboxFailure``), so a worker ends with ``sandbox_error``."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def open_session(self, language, on_launch=None):
+        session = self.backend.open_session(language, on_launch)
+        session.container.kill()
+        return session
+
+    def release(self, session):
+        self.backend.release(session)
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path

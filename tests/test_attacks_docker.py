@@ -479,18 +479,9 @@ def test_repeated_infrastructure_failure_is_sandbox_error(docker_backend):
     from rlcode.scoring.pool import Worker
     from rlcode.settings import RewardSettings
 
-    class KillingBackend:
-        """A real Docker backend whose containers are killed as soon as they start."""
+    from tests.conftest import KillingBackend
 
-        def open_session(self, language, on_launch=None):
-            session = docker_backend.open_session(language, on_launch)
-            session.container.kill()
-            return session
-
-        def release(self, session):
-            docker_backend.release(session)
-
-    worker = Worker(KillingBackend(), retries=2)
+    worker = Worker(KillingBackend(docker_backend), retries=2)
     result = worker.run(ADD, HONEST, "python", FAST)
     worker.close()
     assert result.verdict is Verdict.SANDBOX_ERROR

@@ -149,6 +149,7 @@ def test_training_reward_masks_sandbox_errors_and_flags_hacking_passes(docker_ba
     from rlcode.generate.prompts import build_prompt
     from rlcode.scoring.pool import ThreadExecutor, Worker
     from rlcode.train.reward import TrainingReward
+    from tests.conftest import KillingBackend
 
     task = Task("t/add", prompt='def add(a, b):\n    """Sum."""\n', entry_point="add",
                 test="def check(c):\n    assert c(2, 3) == 5\n    assert c(0, 0) == 0\n")
@@ -164,19 +165,10 @@ def test_training_reward_masks_sandbox_errors_and_flags_hacking_passes(docker_ba
         finally:
             reward.close()
 
-    class KillingBackend:  # a real Docker backend whose containers die as soon as they start
-        def open_session(self, language, on_launch=None):
-            session = docker_backend.open_session(language, on_launch)
-            session.container.kill()
-            return session
-
-        def release(self, session):
-            docker_backend.release(session)
-
     reward = TrainingReward({task.task_id: task}, prompts, settings)
     scorer = reward._scorer_for_call()
     scorer._backend = docker_backend
-    scorer._pool = ThreadExecutor(1, lambda: Worker(KillingBackend(), 0, None))
+    scorer._pool = ThreadExecutor(1, lambda: Worker(KillingBackend(docker_backend), 0, None))
     rewards = reward(prompts=[task.prompt], completions=[honest], task_id=[task.task_id])
     scorer._pool.close()
     scorer._pool, scorer._backend = None, None
