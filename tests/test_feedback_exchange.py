@@ -133,3 +133,10 @@ def test_add_items_and_raters_commands(tmp_path):
         assert store.rater_by_token(token).role == "expert"
     bad = runner.invoke(app, ["feedback", "raters", "add", "x", "--role", "boss", "--db", db])
     assert bad.exit_code == 2 and "unknown role" in bad.output
+    again = runner.invoke(app, ["feedback", "raters", "token", "eve", "--db", db])
+    assert again.exit_code == 0
+    new_token = again.stdout.strip().splitlines()[0]
+    with FeedbackStore(db) as store:
+        assert store.rater_by_token(token) is None and store.rater_by_token(new_token).name == "eve"
+    missing = runner.invoke(app, ["feedback", "raters", "token", "nobody", "--db", db])
+    assert missing.exit_code == 2 and "no rater named" in missing.output

@@ -28,7 +28,7 @@ ROWS = [
 
 def test_migrations_run_on_open_and_reopen_keeps_data(db_url):
     store = FeedbackStore(db_url)
-    assert store.revision() == "0002"
+    assert store.revision() == "0003"
     store.set_meta("k", "v1")
     store.set_meta("k", "v2")
     assert store.get_meta("k") == "v2" and store.get_meta("nope") is None
@@ -58,7 +58,7 @@ def test_upgrade_from_an_older_revision(db_url):
     assert store.revision() == "0001"
     store.close()
     again = FeedbackStore(db_url)
-    assert again.revision() == "0002" and [r.name for r in again.raters()] == ["ann"]
+    assert again.revision() == "0003" and [r.name for r in again.raters()] == ["ann"]
     again.close()
 
 
@@ -75,6 +75,49 @@ def test_raters_roles_tokens(db_url):
         with pytest.raises(UsageError, match="role"):
             store.add_rater("bob", role="boss")
         assert [(r.name, r.role) for r in store.raters()] == [("ann", "annotator"), ("eve", "expert")]
+
+
+def test_tokens_are_kept_as_digests_and_can_be_replaced(db_url):
+    """The database holds no usable token: a dump of it logs no one in; a new token replaces the old."""
+    from sqlalchemy import text
+
+    with FeedbackStore(db_url) as store:
+        ann = store.add_rater("ann")
+        with store.engine.connect() as conn:
+            kept = conn.execute(text("SELECT token FROM raters")).scalar_one()
+        assert ann.token not in kept and len(kept) == 64
+        assert store.rater_by_token(kept) is None  # the digest itself is no log-in
+        assert store.rater_by_token(ann.token).name == "ann"
+        assert [r.token for r in store.raters()] == [""]
+        fresh = store.new_token("ann")
+        assert fresh.token != ann.token and fresh.role == "annotator"
+        assert store.rater_by_token(ann.token) is None and store.rater_by_token(fresh.token).name == "ann"
+        with pytest.raises(UsageError, match="no rater named"):
+            store.new_token("nobody")
+
+
+def test_upgrade_hashes_plain_tokens_in_place(db_url):
+    """A database from before migration 0003 held plain tokens: they are hashed, and still log in."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from rlcode.feedback.store import _MIGRATIONS
+
+    store = FeedbackStore(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+        conn.execute(text("INSERT INTO raters (name, role, token) VALUES ('old', 'expert', 'plain-token-of-old-0123456789')"))
+    store.close()
+    again = FeedbackStore(db_url)
+    assert again.revision() == "0003"
+    with again.engine.connect() as conn:
+        assert conn.execute(text("SELECT token FROM raters WHERE name = 'old'")).scalar_one() != "plain-token-of-old-0123456789"
+    assert again.rater_by_token("plain-token-of-old-0123456789").role == "expert"
+    again.close()
 
 
 def test_events_are_append_only_versions(db_url):

@@ -102,6 +102,23 @@ def raters_add(
     console.info(f"added {rater.name} ({rater.role}); the line above is the token")
 
 
+@raters_app.command("token")
+def raters_token(
+    name: str = typer.Argument(..., help="the annotator's name"),
+    db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
+) -> None:
+    """Issue a new log-in token for an annotator (the old one stops working): the store keeps only
+    digests, so a lost token is replaced, never shown again."""
+    store, _ = _open(db, config)
+    try:
+        rater = store.new_token(name)
+    finally:
+        store.close()
+    console.out.print(rater.token)
+    console.info(f"new token for {rater.name} ({rater.role}); the old one no longer logs in")
+
+
 @raters_app.command("list")
 def raters_list(
     db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),

@@ -19,7 +19,7 @@ class RaterRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     role: Mapped[str] = mapped_column(String(20), nullable=False, default="annotator")
-    token: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    token: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)  # its SHA-256 (0003)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -9,6 +9,7 @@ only ever inserted: an edit is a new event, and ``events()`` numbers the version
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +32,12 @@ _PG_LOCK = 72_6354_12  # pg_advisory_lock key held while migrating
 class Rater:
     name: str
     role: str
-    token: str
+    token: str = ""  # the log-in token, known only when it was just issued or just presented
+
+
+def token_digest(token: str) -> str:
+    """What the store keeps of a token (migration 0003): its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -147,23 +153,34 @@ class FeedbackStore:
         with self.engine.begin() as conn:
             if conn.execute(select(RaterRow.id).where(RaterRow.name == name)).first() is not None:
                 raise UsageError(f"rater {name!r} exists already")
-            conn.execute(RaterRow.__table__.insert().values(name=name, role=role, token=token))
+            conn.execute(RaterRow.__table__.insert().values(name=name, role=role, token=token_digest(token)))
         return Rater(name, role, token)
+
+    def new_token(self, name: str) -> Rater:
+        """Issues ``name`` a new token (the old one stops working at once): for a lost or leaked one."""
+        token = secrets.token_urlsafe(24)
+        with self.engine.begin() as conn:
+            row = conn.execute(select(RaterRow.role).where(RaterRow.name == name)).first()
+            if row is None:
+                raise UsageError(f"no rater named {name!r}", hint="rlcode feedback raters list")
+            conn.execute(RaterRow.__table__.update().where(RaterRow.name == name).values(token=token_digest(token)))
+        return Rater(name, row.role, token)
 
     def rater_by_token(self, token: str) -> Rater | None:
         if not token:
             return None
+        digest = token_digest(token)
         with self.engine.connect() as conn:
             row = conn.execute(select(RaterRow.name, RaterRow.role, RaterRow.token)
-                               .where(RaterRow.token == token)).first()
-        if row is None or not secrets.compare_digest(row.token, token):
+                               .where(RaterRow.token == digest)).first()
+        if row is None or not secrets.compare_digest(row.token, digest):
             return None
-        return Rater(row.name, row.role, row.token)
+        return Rater(row.name, row.role, token)
 
     def raters(self) -> list[Rater]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(RaterRow.name, RaterRow.role, RaterRow.token).order_by(RaterRow.id)).all()
-        return [Rater(r.name, r.role, r.token) for r in rows]
+            rows = conn.execute(select(RaterRow.name, RaterRow.role).order_by(RaterRow.id)).all()
+        return [Rater(r.name, r.role) for r in rows]
 
     # -- events ---------------------------------------------------------------------------------
     def add_event(self, event: FeedbackEvent) -> int:
