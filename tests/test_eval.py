@@ -106,8 +106,8 @@ def test_gate_met_exits_0_and_writes_every_report(tmp_path):
     data = json.loads((out / "r.json").read_text())
     assert set(data) >= {"metrics", "by_language", "tasks", "gates"}
     assert data["gates"] == [
-        {"gate": "pass@1=0.3", "metric": "pass@1", "threshold": 0.3, "value": 0.4, "ok": True},
-        {"gate": "compile_rate=0.8", "metric": "compile_rate", "threshold": 0.8, "value": 0.9, "ok": True}]
+        {"gate": "pass@1=0.3", "metric": "pass@1", "threshold": 0.3, "op": ">=", "value": 0.4, "ok": True},
+        {"gate": "compile_rate=0.8", "metric": "compile_rate", "threshold": 0.8, "op": ">=", "value": 0.9, "ok": True}]
     assert data["source"]["scored"].endswith("scored.jsonl")  # used as it is: nothing rescored
     assert (out / "r.md").read_text().startswith("## rlcode eval ✅")
     assert "<svg" in (out / "r.html").read_text()
@@ -119,6 +119,23 @@ def test_gate_missed_exits_1_with_one_line_per_missed_gate(tmp_path):
     assert r.exit_code == 1, r.output
     lines = [line for line in r.output.splitlines() if line.startswith("gate missed")]
     assert lines == ["gate missed: pass@1 = 0.4000, needs >= 0.5", "gate missed: compile_rate = 0.9000, needs >= 0.95"]
+
+
+def test_fail_over_gates_bound_a_metric_from_above(tmp_path):
+    """--fail-over: lower is better (regression rate, change size, time ratio); both outcomes."""
+    out = tmp_path / "out"
+    r = _invoke("eval", "--tasks", _tasks(tmp_path), "--candidates", _scored(tmp_path), "--fail-over",
+                "pass@1=0.5", "--fail-over", "compile_rate=0.5", "--fail-under", "pass@1=0.3",
+                "--json", out / "r.json", "--report", out / "r.md", "-q")
+    assert r.exit_code == 1, r.output
+    lines = [line for line in r.output.splitlines() if line.startswith("gate missed")]
+    assert lines == ["gate missed: compile_rate = 0.9000, needs <= 0.5"]
+    gates = json.loads((out / "r.json").read_text())["gates"]
+    assert [(g["gate"], g["op"], g["ok"]) for g in gates] == [
+        ("pass@1=0.3", ">=", True), ("pass@1<=0.5", "<=", True), ("compile_rate<=0.5", "<=", False)]
+    assert "| compile_rate ≤ 0.5 | 0.9000 | ❌ |" in (out / "r.md").read_text()
+    bad = _invoke("eval", "--tasks", _tasks(tmp_path), "--candidates", _scored(tmp_path), "--fail-over", "speed=1")
+    assert bad.exit_code == 2 and "--fail-over 'speed=1': unknown metric" in bad.output
 
 
 def test_unknown_metric_exits_2_before_anything_runs(tmp_path):

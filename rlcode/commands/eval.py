@@ -40,6 +40,10 @@ def eval_(
                                                    help="CI gate, repeatable: exit 1 when METRIC < THRESHOLD "
                                                         "(pass@1, compile_rate, mean_reward, repair.fix_rate, "
                                                         "by_language.LANG.pass@1, ...)"),
+    fail_over: Optional[List[str]] = typer.Option(None, "--fail-over", metavar="METRIC=THRESHOLD",
+                                                  help="CI gate, repeatable: exit 1 when METRIC > THRESHOLD "
+                                                       "(repair.regression_rate, repair.mean_changed_lines, "
+                                                       "efficiency.time_ratio, ...)"),
     junit: Optional[Path] = typer.Option(None, "--junit", help="write a JUnit XML report (one test case per task)"),
     report: Optional[List[Path]] = typer.Option(None, "--report", help="write report.html (plots, offline) or "
                                                 "report.md (a pull-request comment); repeatable"),
@@ -64,7 +68,8 @@ def eval_(
     """Evaluate a model or a candidates file: pass@k with intervals, compile rate, verdicts, rewards,
     repair figures; CI gates (exit 1 when one is missed) and JUnit/Markdown/HTML reports."""
     ks = parse_ks(k)
-    gates = parse_gates(fail_under, ks)  # an unknown metric stops here (exit 2), before anything runs
+    # an unknown metric stops here (exit 2), before anything runs
+    gates = parse_gates(fail_under, ks) + parse_gates(fail_over, ks, "--fail-over")
     if model is not None and n is not None and ks[-1] > n:
         raise UsageError(f"--k {ks[-1]} needs at least that many samples per task (--n {n})",
                          hint=f"add --n {ks[-1]}")
@@ -110,7 +115,8 @@ def render(result: dict) -> None:
     for name, value in (result.get("repair") or {}).items():
         rows.append([f"repair {name.replace('_', ' ')}", fmt(value), ""])
     for g in result["gates"]:
-        rows.append([f"gate {g['metric']} >= {g['threshold']:g}", fmt(g["value"]), "met" if g["ok"] else "MISSED"])
+        rows.append([f"gate {g['metric']} {g.get('op', '>=')} {g['threshold']:g}", fmt(g["value"]),
+                     "met" if g["ok"] else "MISSED"])
     title = f"rlcode eval: {m['tasks']} tasks, {m['candidates']} candidates"
     console.out.print(console.simple_table(title, ["metric", "value", "interval / gate"], rows, right=(1,)))
     if result.get("missing_tasks"):

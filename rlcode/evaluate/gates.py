@@ -1,4 +1,6 @@
-"""CI gates: ``--fail-under METRIC=THRESHOLD``, checked against an evaluation result.
+"""CI gates: ``--fail-under METRIC=THRESHOLD`` (the metric must reach the threshold) and
+``--fail-over METRIC=THRESHOLD`` (it must not exceed it: regression rate, change size, time ratio),
+checked against an evaluation result.
 
 A metric is a name in ``metrics`` (``pass@1``, ``compile_rate``, ``mean_reward``), a dotted path
 into it (``components.static``, ``efficiency.time_ratio``), a repair figure (``repair.fix_rate``),
@@ -25,10 +27,14 @@ _PASS = re.compile(r"pass@(\d+)$")
 class Gate:
     metric: str
     threshold: float
+    op: str = ">="  # --fail-under: value >= threshold; --fail-over: value <= threshold
 
     @property
     def name(self) -> str:
-        return f"{self.metric}={self.threshold:g}"
+        return f"{self.metric}={self.threshold:g}" if self.op == ">=" else f"{self.metric}<={self.threshold:g}"
+
+    def met(self, value: float | None) -> bool:
+        return value is not None and (value >= self.threshold if self.op == ">=" else value <= self.threshold)
 
 
 def _known_in_block(name: str, ks: tuple[int, ...]) -> str | None:
@@ -39,8 +45,10 @@ def _known_in_block(name: str, ks: tuple[int, ...]) -> str | None:
     return None if name in _BLOCK else "unknown metric"
 
 
-def parse_gates(specs: list[str] | None, ks: tuple[int, ...]) -> list[Gate]:
-    """``METRIC=THRESHOLD`` strings as gates; UsageError (exit 2) for an unknown metric."""
+def parse_gates(specs: list[str] | None, ks: tuple[int, ...], flag: str = "--fail-under") -> list[Gate]:
+    """``METRIC=THRESHOLD`` strings as gates; UsageError (exit 2) for an unknown metric. ``flag`` is
+    ``--fail-under`` (the value must be at least the threshold) or ``--fail-over`` (at most)."""
+    op = ">=" if flag == "--fail-under" else "<="
     gates = []
     for spec in specs or []:
         metric, sep, value = spec.partition("=")
@@ -50,8 +58,8 @@ def parse_gates(specs: list[str] | None, ks: tuple[int, ...]) -> list[Gate]:
         except ValueError:
             threshold = None
         if not sep or threshold is None:
-            raise UsageError(f"--fail-under {spec!r}: expected METRIC=THRESHOLD",
-                             hint="for example --fail-under pass@1=0.30")
+            raise UsageError(f"{flag} {spec!r}: expected METRIC=THRESHOLD",
+                             hint="for example --fail-under pass@1=0.30 or --fail-over repair.regression_rate=0.1")
         why = None
         if metric.startswith("repair."):
             why = None if metric[7:] in _REPAIR else "unknown repair metric"
@@ -61,10 +69,10 @@ def parse_gates(specs: list[str] | None, ks: tuple[int, ...]) -> list[Gate]:
         else:
             why = _known_in_block(metric, ks)
         if why:
-            raise UsageError(f"--fail-under {spec!r}: {why}",
+            raise UsageError(f"{flag} {spec!r}: {why}",
                              hint="metrics: pass@K (a K given to --k), " + ", ".join(_BLOCK)
                              + ", repair." + ", repair.".join(_REPAIR) + "; by_language.LANG.<metric>, by_kind.KIND.<metric>")
-        gates.append(Gate(metric, threshold))
+        gates.append(Gate(metric, threshold, op))
     return gates
 
 
@@ -85,12 +93,13 @@ def lookup(result: dict[str, Any], metric: str) -> float | None:
 
 
 def check_gates(result: dict[str, Any], gates: list[Gate]) -> list[dict[str, Any]]:
-    """``{"gate", "value", "ok"}`` per gate (DESIGN.md): ok when the value is at least the threshold."""
+    """``{"gate", "value", "ok"}`` per gate (DESIGN.md): ok when the value is on the right side of the
+    threshold (``op``: ``>=`` for --fail-under, ``<=`` for --fail-over)."""
     out = []
     for gate in gates:
         value = lookup(result, gate.metric)
-        out.append({"gate": gate.name, "metric": gate.metric, "threshold": gate.threshold,
-                    "value": value, "ok": value is not None and value >= gate.threshold})
+        out.append({"gate": gate.name, "metric": gate.metric, "threshold": gate.threshold, "op": gate.op,
+                    "value": value, "ok": gate.met(value)})
     return out
 
 
@@ -100,5 +109,10 @@ def missed_lines(checked: list[dict[str, Any]]) -> list[str]:
     for g in checked:
         if not g["ok"]:
             got = "no value in this run" if g["value"] is None else f"{g['value']:.4f}"
-            lines.append(f"gate missed: {g['metric']} = {got}, needs >= {g['threshold']:g}")
+            lines.append(f"gate missed: {g['metric']} = {got}, needs {g.get('op', '>=')} {g['threshold']:g}")
     return lines
+
+
+def symbol(gate: dict[str, Any]) -> str:
+    """The gate's comparison for a report: ≥ (--fail-under) or ≤ (--fail-over)."""
+    return "≤" if gate.get("op") == "<=" else "≥"

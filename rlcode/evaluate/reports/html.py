@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from rlcode.evaluate.gates import symbol
 from rlcode.evaluate.reports.markdown import fmt
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -176,7 +177,7 @@ def render_html(result: dict) -> str:
              f" on {escape(str(source.get('tasks', '')))}; intervals: {round(result.get('confidence', .95) * 100)}% "
              f"bootstrap over tasks ({result.get('bootstrap')} resamples)</div>", _cards(m, ks)]
     if gates:
-        rows = [[escape(g["metric"]), f"≥ {g['threshold']:g}", fmt(g["value"]),
+        rows = [[escape(g["metric"]), f"{symbol(g)} {g['threshold']:g}", fmt(g["value"]),
                  '<span class="ok">met</span>' if g["ok"] else '<span class="bad">missed</span>'] for g in gates]
         parts += ["<h2>Gates</h2>", _table(["metric", "needs", "value", ""], rows, {2})]
     parts += ['<h2>Plots</h2><div class="plots">',

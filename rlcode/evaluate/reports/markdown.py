@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rlcode.evaluate.gates import symbol
+
 MAX_FAILING = 20
 
 
@@ -53,7 +55,7 @@ def render_markdown(result: dict) -> str:
     lines += ["", f"**Verdicts:** {verdicts or 'none'}"]
     if gates:
         lines += ["", "| gate | value | |", "|---|---|---|"]
-        lines += [f"| {g['metric']} ≥ {g['threshold']:g} | {fmt(g['value'])} | {'✅' if g['ok'] else '❌'} |"
+        lines += [f"| {g['metric']} {symbol(g)} {g['threshold']:g} | {fmt(g['value'])} | {'✅' if g['ok'] else '❌'} |"
                   for g in gates]
     if len(result.get("by_language") or {}) > 1:
         lines += [""] + _breakdown("language", result["by_language"], ks)
