@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Callable, Generic, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -12,6 +13,7 @@ class Registry(Generic[T]):
         self.kind = kind
         self._items: dict[str, T] = {}
         self._lazy: dict[str, Callable[[], T]] = {}
+        self._building = threading.RLock()  # one thread builds a lazy entry; the others wait for it
 
     def register(self, name: str, item: T) -> T:
         self._check_free(name)
@@ -29,7 +31,10 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> T:
         if name not in self._items and name in self._lazy:
-            self._items[name] = self._lazy.pop(name)()
+            with self._building:  # no thread may see the entry in neither dict while it is built
+                if name not in self._items and name in self._lazy:
+                    self._items[name] = self._lazy[name]()  # a failed build stays lazy, to fail again
+                    del self._lazy[name]
         try:
             return self._items[name]
         except KeyError:
