@@ -1,6 +1,7 @@
 """Haskell and Scala sandboxes, end to end: a candidate of every verdict kind in each language, for
 stdin/stdout tasks and for function tasks (``fn_tests``), plus the red-team cases (forged exits,
-forged result lines, always-equal values), all scored by one ``score_file`` call in real containers.
+forged result lines, always-equal values, a search of the file system for the
+expected values), all scored by one ``score_file`` call in real containers.
 The tests at the end need no Docker: drivers, rewrites, scans and diagnostics.
 """
 
@@ -133,6 +134,35 @@ PROGRAMS: dict[str, dict[str, str]] = {
               exitSuccess
         """,
         "fn_total": "total :: [Integer] -> Integer\ntotal = sum\n",
+        # Passes only if it finds an expected value (918274, never sent to the sandbox) in a file it can read;
+        # the value is spelt backwards in its source, which lies in the working directory too.
+        "fn_find_tests": """
+            import Control.Exception (SomeException, try)
+            import qualified Data.ByteString.Char8 as B
+            import System.Directory (doesDirectoryExist, doesFileExist, listDirectory, pathIsSymbolicLink)
+            import System.IO (IOMode (ReadMode), withBinaryFile)
+            import System.IO.Unsafe (unsafePerformIO)
+
+            walk :: FilePath -> IO [FilePath]
+            walk p = either (\\e -> const [] (e :: SomeException)) id <$> try (do
+              link <- pathIsSymbolicLink p
+              dir <- doesDirectoryExist p
+              file <- doesFileExist p
+              if link then return []
+              else if dir then concat <$> (listDirectory p >>= mapM (walk . ((p ++ "/") ++)))
+              else if file then do
+                s <- withBinaryFile p ReadMode (\\h -> B.hGet h 2000000)
+                return [p | B.pack (reverse "472819") `B.isInfixOf` s]
+              else return [])
+
+            hits :: [FilePath]
+            hits = unsafePerformIO (concat <$> mapM walk
+              ["/tmp", "/opt", "/etc", "/home", "/root", "/var", "/run", "/srv", "/mnt", "/dev/shm", "/usr/local", "."])
+            {-# NOINLINE hits #-}
+
+            add :: Int -> Int -> Int
+            add a b = if null hits then 0 else a + b
+        """,
         # A value equal to everything: there is no JSON for it, so the driver does not compile.
         "fn_always_equal": """
             data Yes = Yes
@@ -205,6 +235,26 @@ PROGRAMS: dict[str, dict[str, str]] = {
               }
             }
         """,
+        "fn_find_tests": """
+            object Solution {
+              lazy val hits: Seq[String] = {
+                val found = scala.collection.mutable.ArrayBuffer[String]()
+                def walk(f: java.io.File): Unit = try {
+                  if (java.nio.file.Files.isSymbolicLink(f.toPath)) ()
+                  else if (f.isDirectory) Option(f.listFiles).getOrElse(Array[java.io.File]()).foreach(walk)
+                  else if (f.isFile) {
+                    val in = new java.io.FileInputStream(f)
+                    try { if (new String(in.readNBytes(2000000), "ISO-8859-1").contains("472819".reverse)) found += f.getPath }
+                    finally in.close()
+                  }
+                } catch { case _: Throwable => () }
+                Seq("/tmp", "/opt", "/etc", "/home", "/root", "/var", "/run", "/srv", "/mnt", "/dev/shm", "/usr/local", ".")
+                  .foreach(t => walk(new java.io.File(t)))
+                found.toSeq
+              }
+              def add(a: Int, b: Int): Int = if (hits.isEmpty) 0 else a + b
+            }
+        """,
         "fn_always_equal": """
             class Yes {
               override def equals(o: Any): Boolean = true
@@ -233,6 +283,7 @@ EXPECTED = {
     "fn_failed": ("failed", 2),
     "fn_runtime_error": ("runtime_error", 2),  # the exception fails that test only: the others ran
     "fn_forged_lines": ("failed", 1),  # its forged 0 is right for add(-5, 5), and nothing else
+    "fn_find_tests": ("failed", 1),  # found nothing, so 0 always: right for add(-5, 5) only
 }
 # Haskell: no instance to print it (compile error); Scala: the driver cannot report it (an exception per test).
 ALWAYS_EQUAL = {"haskell": ("compile_error", 0), "scala": ("runtime_error", 0)}
@@ -279,6 +330,8 @@ def test_verdicts(scored, lang, case):
 def test_red_team_cases_gain_nothing(scored, lang):
     passed = scored[(lang, "passed")]
     assert WARNS[lang][1] in passed["details"]["compile"]["warnings"], _why(passed)
+    findings = passed["details"]["static"]["findings"]  # the compiler's warnings, parsed (ghc / scalac)
+    assert any(f["code"] == WARNS[lang][0] and f["severity"] == "warning" for f in findings), _why(passed)
     forged_exit = scored[(lang, "forgery")]
     assert "got '<end of output>'" in forged_exit["details"]["first_failure"]["mismatch"], _why(forged_exit)
     always = scored[(lang, "fn_always_equal")]
