@@ -117,6 +117,37 @@ def test_each_algorithm_runs_a_round_and_resumes(demo, tmp_path, algorithm, extr
     assert len(third) == 3 and len(rounds(out)) == 3 and "already finished" in messages[-1]
 
 
+@pytest.mark.docker
+@pytest.mark.train
+@pytest.mark.slow
+def test_accelerate_launch_with_two_processes_writes_each_round_once(demo, tmp_path):
+    """Several devices through accelerate (two CPU processes here, as DDP would run on two GPUs):
+    one run directory, each round's row once, the report printed by the main process only."""
+    import socket
+    import subprocess
+    import sys
+
+    out = tmp_path / "run"
+    config = tmp_path / "rlcode.toml"
+    config.write_text("\n".join([
+        "[train]", f'model = "{demo["model"]}"', f'tasks = "{demo["tasks"]}"', f'heldout = "{demo["heldout"]}"',
+        "rounds = 1", "steps_per_round = 2", "batch_size = 16", "num_generations = 8", "max_completion_length = 16",
+        f'out_dir = "{out}"', "threads = 1", "heldout_n = 2", "heldout_max_tasks = 4", "", "[sandbox]", "workers = 2", ""]))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = subprocess.run([sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2",
+                           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+                           "--main_process_port", str(port), "-m", "rlcode", "train", "--config", str(config)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert [r["round"] for r in rounds(out)] == [0, 1]
+    assert rounds(out)[1]["train"]["completions"] == 2 * 16
+    assert done.stdout.count("wrote ") == 1, done.stdout  # one table, from the main process
+    metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [m["global_step"] for m in metrics if "rewards/rlcode_reward/mean" in m] == [1, 2]
+
+
 # -- reward hygiene --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("code, pattern", [
     ("import sys\ndef f(x):\n    sys.exit(0)\n", "exits the process"),

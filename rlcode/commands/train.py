@@ -31,7 +31,7 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no per-round table"),
 ) -> None:
     """Fine-tune a policy in rounds with rlcode's reward (GRPO, RLOO or PPO); resumes a run directory."""
-    from rlcode.train.rounds import train as run_training
+    from rlcode.train.rounds import is_main_process, train as run_training
 
     settings = load_settings(config, {
         "train": {"model": model, "tasks": tasks, "heldout": heldout, "algorithm": algorithm, "rounds": rounds,
@@ -40,13 +40,16 @@ def train(
         "sandbox": {"backend": backend, "workers": workers}})
     settings._log = console.info
     console.quiet_libraries()
-    show = not (quiet or json_out)
+    main = is_main_process()  # under accelerate launch the first process reports for all of them
+    show = not (quiet or json_out) and main
     with console.progress_bar("training", disable=not show) as update:
         def on_step(round_no: int, step: int, total: int) -> None:
             update(step, total, f"round {round_no}")
 
         rows = run_training(settings, on_round=console.round_line if show else None,
                             on_status=console.info if show else None, on_step=on_step if show else None)
+    if not main:
+        return
     if json_out:
         console.print_json(rows)
     else:

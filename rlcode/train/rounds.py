@@ -78,7 +78,8 @@ def _tensorboard(cfg: TrainSettings) -> list[str]:
     return ["tensorboard"]
 
 
-def _is_main() -> bool:
+def is_main_process() -> bool:
+    """False on every process but the first under ``accelerate launch`` (True without it)."""
     from accelerate import PartialState
 
     return PartialState().is_main_process
@@ -172,7 +173,7 @@ class TrainingRun:
         reward = TrainingReward(all_tasks, prompts, self.settings, flagged=cfg.flagged)
         sampler = TaskSampler(self.train_tasks, cfg)
         sampler.load(self.out / "sampler.json")
-        main = _is_main()
+        main = is_main_process()
         if main:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "config.json").write_text(json.dumps(
@@ -258,7 +259,7 @@ class TrainingRun:
         round runs again and writes its own."""
         rows, _ = recover_output(self.metrics_path, ("round", "global_step"))
         keep = [r for r in rows if int(r.get("round", 0)) <= last_round]
-        if len(keep) < len(rows) and _is_main():
+        if len(keep) < len(rows) and is_main_process():
             tmp = self.metrics_path.with_suffix(".tmp")
             tmp.write_text("".join(json.dumps(r) + "\n" for r in keep))
             tmp.replace(self.metrics_path)
