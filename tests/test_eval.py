@@ -19,6 +19,7 @@ from rlcode.evaluate.reports.markdown import render_markdown
 from rlcode.errors import UsageError
 from rlcode.languages import language_names
 from rlcode.metrics import pass_at_k
+from rlcode.records import Task
 from rlcode.tasks import load_tasks
 from tests.conftest import write_jsonl
 
@@ -251,3 +252,15 @@ def test_ci_examples_parse_and_use_real_flags(name):
         flags = {tok.split("=")[0] for tok in shlex.split(rest.split(";")[0]) if tok.startswith("--")}
         assert flags <= known[verb], (verb, flags - known[verb])
     assert "--junit" in joined and "docker save" in text and "docker load" in text
+
+
+def test_tasks_are_listed_in_natural_order():
+    from rlcode.evaluate.metrics import task_order
+
+    ids = ["HumanEval/10", "HumanEval/2", "HumanEval/100", "HumanEval/1", "repair/c/b", "repair/c/a"]
+    assert sorted(ids, key=task_order) == ["HumanEval/1", "HumanEval/2", "HumanEval/10", "HumanEval/100",
+                                           "repair/c/a", "repair/c/b"]
+    tasks = {f"t/{i}": Task(task_id=f"t/{i}", io_tests=[]) for i in (10, 9, 1)}
+    rows = [{"task_id": t, "candidate_id": "0", "language": "python", "verdict": "passed", "tests_passed": 1,
+             "tests_total": 1, "reward": 1.0} for t in tasks]
+    assert [t["task_id"] for t in evaluate_rows(rows, tasks, EvalOptions(ks=(1,)))["tasks"]] == ["t/1", "t/9", "t/10"]

@@ -11,6 +11,7 @@ counted in ``verdicts`` and left out of every other figure.
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -224,6 +225,11 @@ def task_entry(group: TaskGroup) -> dict[str, Any]:
     return entry
 
 
+def task_order(task_id: str) -> tuple:
+    """Task ids in natural order: HumanEval/2 before HumanEval/10."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", task_id))
+
+
 def evaluate_rows(rows: list[dict], tasks: dict[str, Task], options: EvalOptions,
                   baselines: dict[str, dict] | None = None) -> dict[str, Any]:
     """The evaluation result (without gates): metrics overall, by language and by kind, per task,
@@ -236,12 +242,12 @@ def evaluate_rows(rows: list[dict], tasks: dict[str, Task], options: EvalOptions
                         for lang in sorted({g.language for g in groups})},
         "by_kind": {kind: block([g for g in groups if g.kind == kind], options, baselines)
                     for kind in sorted({g.kind for g in groups})},
-        "tasks": [task_entry(g) for g in sorted(groups, key=lambda g: (g.task_id, g.language))],
+        "tasks": [task_entry(g) for g in sorted(groups, key=lambda g: (task_order(g.task_id), g.language))],
         "k": list(options.ks),
         "confidence": options.confidence,
         "bootstrap": options.bootstrap,
         "seed": options.seed,
-        "missing_tasks": sorted(set(tasks) - {g.task_id for g in groups}),
+        "missing_tasks": sorted(set(tasks) - {g.task_id for g in groups}, key=task_order),
     }
     result["reward_histogram"] = histogram([float(r["reward"]) for r in rows
                                             if isinstance(r.get("reward"), (int, float)) and not isinstance(r.get("reward"), bool)])
