@@ -33,7 +33,7 @@ demo: images
 	$(BIN)/rlcode score examples/humaneval_mix.jsonl --tasks humaneval --out out/demo-scored.jsonl
 	$(BIN)/rlcode score --out out/demo-scored.jsonl --explain HumanEval/0/0
 
-# The learning demo: tiny model, warm start, GRPO rounds with rlcode's reward (about a minute or two on 2 CPUs).
+# The learning demo: tiny model, warm start, GRPO rounds with rlcode's reward (about two minutes on 2 CPUs).
 demo-train: images
 	$(BIN)/python -m rlcode.train.demo --out out/demo-train
 

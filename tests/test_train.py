@@ -80,6 +80,12 @@ def test_short_demo_run_changes_the_policy_and_raises_reward(demo, tmp_path):
     assert {m["round"] for m in steps} == {1, 2, 3}
     config = json.loads((out / "config.json").read_text())
     assert config["precision"] == "fp32" and config["device"] == "cpu" and config["learning_rate"] == 5e-4
+    # The warm start taught something too (the demo reports all three figures): before it, nothing passes.
+    from rlcode.train.rounds import TrainingRun
+
+    untrained = TrainingRun(settings_for(demo, tmp_path / "eval", heldout_n=8, heldout_max_tasks=None)).evaluate(
+        demo["untrained"])
+    assert untrained["pass@1"] < rows[0]["heldout"]["pass@1"] and untrained["samples"] == rows[0]["heldout"]["samples"]
 
 
 @pytest.mark.docker

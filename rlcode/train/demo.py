@@ -7,9 +7,10 @@ never seen in training); a byte-level BPE tokenizer and a Llama-style model of a
 parameters; and a short supervised warm start on the *training* tasks whose answers are
 noisy: every prompt is taught its right answer and a wrong one (the same shape with another
 operator), so the warm-started model writes well-formed code and copies the constant, but picks
-the right operator only about half the time, on held-out tasks too. Then GRPO rounds with the sandbox's verdict as the reward: the only signal telling the
-right answer from the wrong one. Round 0 of ``rounds.jsonl`` is the warm-started model; the
-held-out gain after it is RL's own.
+the right operator only about half the time, on held-out tasks too. Then GRPO rounds with the
+sandbox's verdict as the reward: the only signal telling the right answer from the wrong one.
+Round 0 of ``rounds.jsonl`` is the warm-started model; the held-out gain after it is RL's own.
+``untrained.json`` holds the same figures for the model before its warm start.
 """
 
 from __future__ import annotations
@@ -94,28 +95,42 @@ def prepare(out_dir: str | Path, *, seed: int = 0, warm_steps: int = 300, hidden
     tasks = make_tasks()
     train = [{k: v for k, v in t.items() if k != "heldout"} for t in tasks if not t["heldout"]]
     heldout = [{k: v for k, v in t.items() if k != "heldout"} for t in tasks if t["heldout"]]
-    paths = {"tasks": out / "tasks-train.jsonl", "heldout": out / "tasks-heldout.jsonl", "model": out / "warm-start"}
+    paths = {"tasks": out / "tasks-train.jsonl", "heldout": out / "tasks-heldout.jsonl", "model": out / "warm-start",
+             "untrained": out / "untrained"}
     if not paths["tasks"].exists():
         write_tasks(paths["tasks"], train)
     if not paths["heldout"].exists():
         write_tasks(paths["heldout"], heldout)
-    if not (paths["model"] / "config.json").exists():
+    if not (paths["model"] / "config.json").exists() or not (paths["untrained"] / "config.json").exists():
         corpus = [t["prompt"] + t["canonical_solution"] for t in tasks]
         build_tiny_model(paths["model"], pairs=warm_start_pairs(train, seed), corpus=corpus, steps=warm_steps,
-                         seed=seed, hidden=hidden, layers=layers, vocab_size=320)
+                         seed=seed, hidden=hidden, layers=layers, vocab_size=320, untrained=paths["untrained"])
     (out / "demo.json").write_text(json.dumps({k: str(v) for k, v in paths.items()}, indent=2))
     return {k: str(v) for k, v in paths.items()}
 
 
-def demo_settings(paths: dict, out_dir: Path, *, rounds: int = 8, steps_per_round: int = 20, backend: str | None = None,
+def demo_settings(paths: dict, out_dir: Path, *, rounds: int = 8, steps_per_round: int = 60, backend: str | None = None,
                   seed: int = 0):
     from rlcode.settings import load_settings
 
     return load_settings(None, {
         "train": {"model": paths["model"], "tasks": paths["tasks"], "heldout": paths["heldout"], "rounds": rounds,
                   "steps_per_round": steps_per_round, "batch_size": 16, "num_generations": 8,
-                  "max_completion_length": 16, "out_dir": str(out_dir / "run"), "threads": 1, "heldout_n": 8, "seed": seed},
+                  "max_completion_length": 16, "out_dir": str(out_dir), "threads": 1, "heldout_n": 8, "seed": seed},
         "sandbox": {"backend": backend, "workers": 2}})
+
+
+def untrained_figures(settings, paths: dict, out: Path, log) -> dict:
+    """Held-out figures of the model before its warm start (``untrained.json``, measured once)."""
+    from rlcode.train.rounds import TrainingRun
+
+    path = out / "untrained.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    log("held-out evaluation of the model before its warm start")
+    figures = TrainingRun(settings).evaluate(paths["untrained"])
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rlcode.train.demo", description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="out/demo-train", help="run directory (re-running resumes it)")
     parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--steps-per-round", type=int, default=20)
+    parser.add_argument("--steps-per-round", type=int, default=60)
     parser.add_argument("--backend", default=None, help="sandbox backend (default: docker)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -140,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = prepare(out, seed=args.seed)
         settings = demo_settings(paths, out, rounds=args.rounds, steps_per_round=args.steps_per_round,
                                  backend=args.backend, seed=args.seed)
+        untrained = untrained_figures(settings, paths, out, console.info)
         rows = train(settings, on_round=console.round_line, on_status=console.info)
     except RlcodeError as exc:
         console.err.print(f"error: {exc.message}", markup=False)
@@ -148,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     console.out.print(console.rounds_table(rows))
     before, after = rows[0]["heldout"]["pass@1"], rows[-1]["heldout"]["pass@1"]
-    console.out.print(f"held-out pass@1: {before:.3f} after the warm start alone (round 0), {after:.3f} after "
-                      f"{rows[-1]['round']} RL rounds: {100 * (after - before):+.1f} points; "
+    console.out.print(f"held-out pass@1: {untrained['pass@1']:.3f} before any training, {before:.3f} after the "
+                      f"warm start alone (round 0), {after:.3f} after {rows[-1]['round']} RL rounds: "
+                      f"{100 * (after - before):+.1f} points from RL; "
                       f"wrote {Path(settings.train.out_dir) / 'rounds.jsonl'}")
     return 0
 

@@ -150,6 +150,26 @@ class TrainingRun:
             rows.append({"prompt": prompt, "task_id": t.task_id})
         return Dataset.from_list(rows)
 
+    def _prompts_and_reward(self, tokenizer) -> tuple[dict, TrainingReward]:
+        chat = bool(getattr(tokenizer, "chat_template", None))
+        all_tasks = {t.task_id: t for t in self.train_tasks + self.heldout_tasks}
+        prompts = prompts_for(list(all_tasks.values()), GenerateOptions(chat=self.settings.generate.chat), chat)
+        return prompts, TrainingReward(all_tasks, prompts, self.settings, flagged=self.cfg.flagged)
+
+    def evaluate(self, path: str) -> dict | None:
+        """The held-out figures of the model in ``path``, measured as round 0 measures its model (the
+        same samples' seed), with nothing trained or written: e.g. a model before its warm start."""
+        import torch
+
+        if self.cfg.threads:
+            torch.set_num_threads(self.cfg.threads)
+        model, tokenizer = self._load(path)
+        prompts, reward = self._prompts_and_reward(tokenizer)
+        try:
+            return self._evaluate(model.to(resolve_device(self.cfg)[0]), tokenizer, prompts, reward, 0)
+        finally:
+            reward.close()
+
     def run(self) -> list[dict]:
         import torch
 
@@ -168,9 +188,7 @@ class TrainingRun:
         n_params = sum(p.numel() for p in model.parameters())
         lr = cfg.learning_rate or auto_learning_rate(n_params)
         chat = bool(getattr(tokenizer, "chat_template", None))
-        all_tasks = {t.task_id: t for t in self.train_tasks + self.heldout_tasks}
-        prompts = prompts_for(list(all_tasks.values()), GenerateOptions(chat=self.settings.generate.chat), chat)
-        reward = TrainingReward(all_tasks, prompts, self.settings, flagged=cfg.flagged)
+        prompts, reward = self._prompts_and_reward(tokenizer)
         sampler = TaskSampler(self.train_tasks, cfg)
         sampler.load(self.out / "sampler.json")
         main = is_main_process()

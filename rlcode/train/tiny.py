@@ -115,15 +115,20 @@ def teach(model, tokenizer, pairs: Sequence[tuple[str, str]], steps: int = 150, 
 
 def build_tiny_model(path: str | Path, pairs: Sequence[tuple[str, str]] = (), corpus: Iterable[str] | None = None,
                      steps: int = 150, seed: int = 0, hidden: int = 64, layers: int = 2,
-                     vocab_size: int = 384) -> Path:
+                     vocab_size: int = 384, untrained: str | Path | None = None) -> Path:
     """Build, optionally teach (``pairs``), and save a tiny model + tokenizer under ``path``; returns it.
 
     The tokenizer is trained on ``corpus`` (default: a few HumanEval prompts and solutions) plus the
-    pairs. Takes a few seconds on one CPU."""
+    pairs. ``untrained``: also save the model as it was before it was taught. Takes a few seconds
+    on one CPU."""
     path = Path(path)
     corpus = list(default_corpus() if corpus is None else corpus) + [p + c for p, c in pairs]
     tokenizer = build_tokenizer(corpus, vocab_size=vocab_size)
     model = build_model(tokenizer, hidden=hidden, layers=layers, seed=seed)
+    if untrained is not None:
+        Path(untrained).mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(untrained)
+        tokenizer.save_pretrained(untrained)
     if pairs:
         teach(model, tokenizer, pairs, steps=steps)
     path.mkdir(parents=True, exist_ok=True)
