@@ -225,6 +225,21 @@ def test_logging_out_ends_the_session(client, alice, store):
     assert store.events() == []
 
 
+def test_the_session_cookie_never_carries_the_token_and_a_new_token_ends_old_sessions(client, alice, store):
+    """The cookie is signed, not encrypted: anyone who sees it can read it. It holds the token's
+    digest; issuing the rater a new token logs every old session out."""
+    import base64
+
+    login(client, alice.token)
+    cookie = client.cookies["rlcode_session"]
+    payload = cookie.split(".")[0]
+    decoded = base64.b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    assert alice.token not in decoded and '"rater"' in decoded
+    assert client.get("/items", follow_redirects=False).status_code == 200
+    store.new_token("alice")
+    assert client.get("/items", follow_redirects=False).headers["location"] == "/login"
+
+
 def test_pair_view_shows_two_candidates_side_by_side(client, alice):
     login(client, alice.token)
     page = client.get("/pair?task=T/0").text

@@ -169,13 +169,21 @@ class FeedbackStore:
     def rater_by_token(self, token: str) -> Rater | None:
         if not token:
             return None
-        digest = token_digest(token)
+        rater = self.rater_by_digest(token_digest(token))
+        if rater is not None:
+            rater.token = token
+        return rater
+
+    def rater_by_digest(self, digest: str) -> Rater | None:
+        """The rater whose token has this digest (a web session holds the digest, never the token)."""
+        if not digest:
+            return None
         with self.engine.connect() as conn:
             row = conn.execute(select(RaterRow.name, RaterRow.role, RaterRow.token)
                                .where(RaterRow.token == digest)).first()
         if row is None or not secrets.compare_digest(row.token, digest):
             return None
-        return Rater(row.name, row.role, token)
+        return Rater(row.name, row.role)
 
     def raters(self) -> list[Rater]:
         with self.engine.connect() as conn:

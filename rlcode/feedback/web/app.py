@@ -21,7 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from rlcode.feedback.events import RUBRIC, FeedbackEvent
 from rlcode.feedback.itemview import evidence
-from rlcode.feedback.store import FeedbackStore, Item, Rater
+from rlcode.feedback.store import FeedbackStore, Item, Rater, token_digest
 from rlcode.feedback.web.dashboard import dashboard_data
 from rlcode.feedback.web.render import code_css, highlight_lines
 from rlcode.feedback.web.security import SecurityHeaders, csrf_ok, csrf_token
@@ -94,8 +94,10 @@ def create_app(store: FeedbackStore, rubric: tuple[str, ...] = tuple(RUBRIC), se
                         message=str(exc.detail), rater=None)
 
     def _rater_or_none(request: Request) -> Rater | None:
-        token = request.session.get("token")
-        return store.rater_by_token(token) if token else None
+        # The session cookie is signed, not encrypted: it carries the token's digest, so a leaked
+        # cookie never reveals the token, and a replaced token (raters token NAME) ends its sessions.
+        digest = request.session.get("rater")
+        return store.rater_by_digest(digest) if isinstance(digest, str) else None
 
     def _rater(request: Request) -> Rater:
         rater = _rater_or_none(request)
@@ -159,7 +161,7 @@ def create_app(store: FeedbackStore, rubric: tuple[str, ...] = tuple(RUBRIC), se
         if rater is None:
             return ctx.page(request, "login.html", status=401, rater=None, failed=True)
         request.session.clear()  # a fresh session (and CSRF token) at log-in: no fixation
-        request.session["token"] = rater.token
+        request.session["rater"] = token_digest(rater.token)
         csrf_token(request.session)
         return RedirectResponse("/next", status_code=303)
 
