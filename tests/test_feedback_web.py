@@ -263,6 +263,15 @@ def test_dashboard_counts_events_per_rater_and_raw_agreement(client, store, alic
     assert re.search(r"<td>bob</td><td>expert</td><td class=\"num\">2</td>", page)
     assert "2 of 3 items reviewed (2 by two raters or more), 4 events" in page
     assert "1 of 2 rater pairs on the same item agree" in page
+    assert "(prior)" not in page  # both raters share items: their reliabilities are estimates
+
+
+def test_dashboard_marks_a_reliability_that_is_only_the_prior(client, alice):
+    csrf = login(client, alice.token)
+    client.post("/judge", data={"task": "T/0", "candidate": "0", "value": "fail", "csrf": csrf})
+    page = client.get("/dashboard").text
+    row = page[page.index("<td>alice</td>"):].split("</tr>")[0]
+    assert re.search(r'<td class="num">0\.\d\d <span title="[^"]*">\(prior\)</span></td>', row)  # alone
 
 
 @pytest.mark.slow

@@ -45,7 +45,8 @@ def dashboard_data(store: FeedbackStore, rubric: tuple[str, ...]) -> dict:
     raters = [{"name": name, "role": roles.get(name, "-"), "kinds": [per_rater[name][k] for k in KINDS],
                "events": sum(per_rater[name].values()), "items": judged_by.get(name, 0),
                "reliability": stats[name].reliability if name in stats else None,
-               "low": stats[name].low if name in stats else False}
+               "low": stats[name].low if name in stats else False,
+               "estimated": stats[name].estimated if name in stats else False}
               for name in sorted(set(per_rater) | set(roles))]
     pairs = agree = 0
     for by in latest.values():
