@@ -67,6 +67,16 @@ def recover_output(path: str | Path, key_fields: tuple[str, ...]) -> tuple[list[
     return rows, keys
 
 
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Replaces ``path`` with ``text`` in one step (a temporary file beside it, then a rename): a
+    reader or an interrupt sees the old contents or the new, never half of them."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 class JsonlAppender:
     """Appends whole lines and flushes each, so an interrupt never leaves half a row."""
 

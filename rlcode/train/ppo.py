@@ -243,7 +243,7 @@ class PPOTrainer:
         if not self.rows or any("prompt" not in r for r in self.rows):
             raise UsageError("PPOTrainer: train_dataset needs at least one row with a 'prompt' column")
         self.callbacks = list(callbacks or [])
-        self._scoring = ThreadPoolExecutor(1, thread_name_prefix="rlcode-ppo-reward")
+        self._scoring: ThreadPoolExecutor | None = None  # one per train() call, shut down at its end
         self.state = TrainerState(max_steps=args.max_steps, logging_steps=args.logging_steps)
         self.control = TrainerControl()
         self._order: list[int] = []
@@ -463,18 +463,21 @@ class PPOTrainer:
         """Run ``args.max_steps`` steps (rollout + PPO epochs each) from the current ``state.global_step``."""
         self._event("on_train_begin")
         losses = []
-        while self.state.global_step < self.args.max_steps and not self.control.should_training_stop:
-            self._event("on_step_begin")
-            log = self._step()
-            self.state.global_step += 1
-            self.state.epoch = self._epoch
-            if "loss" in log:
-                losses.append(log["loss"])
-            self._event("on_step_end")
-            if self.state.global_step % self.args.logging_steps == 0:
-                log["step"] = self.state.global_step
-                self.state.log_history.append(log)
-                self._event("on_log", logs=log)
+        # The scoring thread lives as long as this call: a round's trainer leaves no idle thread behind.
+        with ThreadPoolExecutor(1, thread_name_prefix="rlcode-ppo-reward") as self._scoring:
+            while self.state.global_step < self.args.max_steps and not self.control.should_training_stop:
+                self._event("on_step_begin")
+                log = self._step()
+                self.state.global_step += 1
+                self.state.epoch = self._epoch
+                if "loss" in log:
+                    losses.append(log["loss"])
+                self._event("on_step_end")
+                if self.state.global_step % self.args.logging_steps == 0:
+                    log["step"] = self.state.global_step
+                    self.state.log_history.append(log)
+                    self._event("on_log", logs=log)
+        self._scoring = None
         self._event("on_train_end")
         mean_loss = sum(losses) / len(losses) if losses else 0.0
         return TrainOutput(self.state.global_step, mean_loss, {"train_loss": mean_loss})

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from rlcode.errors import InputError, UsageError
 from rlcode.generate.options import GenerateOptions
 from rlcode.generate.run import prompts_for
-from rlcode.jsonl import JsonlAppender, recover_output
+from rlcode.jsonl import JsonlAppender, recover_output, write_text_atomic
 from rlcode.languages import language_names
 from rlcode.records import Task
 from rlcode.settings import Settings
@@ -278,9 +278,7 @@ class TrainingRun:
         rows, _ = recover_output(self.metrics_path, ("round", "global_step"))
         keep = [r for r in rows if int(r.get("round", 0)) <= last_round]
         if len(keep) < len(rows) and is_main_process():
-            tmp = self.metrics_path.with_suffix(".tmp")
-            tmp.write_text("".join(json.dumps(r) + "\n" for r in keep))
-            tmp.replace(self.metrics_path)
+            write_text_atomic(self.metrics_path, "".join(json.dumps(r) + "\n" for r in keep))
 
     def _write_metrics(self, round_no: int, history: list[dict]) -> None:
         base = (round_no - 1) * self.cfg.steps_per_round

@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from rlcode.jsonl import write_text_atomic
 from rlcode.records import Task
 from rlcode.train.config import TrainSettings
 
@@ -88,9 +89,7 @@ class TaskSampler:
     # -- persistence (a resumed run keeps its priorities) ---------------------------------------------
     def save(self, path: Path) -> None:
         data = {t: [s.success, s.spread, s.groups] for t, s in self.stats.items()}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data))
-        tmp.replace(path)
+        write_text_atomic(path, json.dumps(data))
 
     def load(self, path: Path) -> None:
         if path.exists():

@@ -126,12 +126,14 @@ def build_tiny_model(path: str | Path, pairs: Sequence[tuple[str, str]] = (), co
     tokenizer = build_tokenizer(corpus, vocab_size=vocab_size)
     model = build_model(tokenizer, hidden=hidden, layers=layers, seed=seed)
     if untrained is not None:
-        Path(untrained).mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(untrained)
-        tokenizer.save_pretrained(untrained)
+        _save(model, tokenizer, Path(untrained))
     if pairs:
         teach(model, tokenizer, pairs, steps=steps)
+    _save(model, tokenizer, path)
+    return path
+
+
+def _save(model, tokenizer, path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
-    return path
