@@ -137,6 +137,22 @@ def cluster():
         patch.undo()
 
 
+@pytest.fixture
+def ray_addresses(monkeypatch) -> list:
+    """The ``sandbox.address`` of each RayExecutor made during the test: a run that silently fell
+    back to threads, or dropped the address (a Ray instance of its own), would still score right."""
+    from rlcode.scoring.ray_executor import RayExecutor
+
+    made, init = [], RayExecutor.__init__
+
+    def recording(self, settings, *args, **kwargs):
+        made.append(settings.sandbox.address)
+        init(self, settings, *args, **kwargs)
+
+    monkeypatch.setattr(RayExecutor, "__init__", recording)
+    return made
+
+
 def _settings(cluster, **sandbox):
     return load_settings(None, {"sandbox": {"executor": "ray", "address": cluster["address"], "workers": 2,
                                             "cpus": 1.0, **sandbox},
@@ -157,7 +173,7 @@ CANDS = [
 
 @pytest.mark.slow
 @pytest.mark.docker
-def test_ray_scores_like_threads_in_input_order_and_resumes(cluster, tmp_path):
+def test_ray_scores_like_threads_in_input_order_and_resumes(cluster, ray_addresses, tmp_path):
     tasks = write_jsonl(tmp_path / "tasks.jsonl", [TASK])
     cands = write_jsonl(tmp_path / "c.jsonl", CANDS)
     threads_out, ray_out = tmp_path / "threads.jsonl", tmp_path / "ray.jsonl"
@@ -165,6 +181,7 @@ def test_ray_scores_like_threads_in_input_order_and_resumes(cluster, tmp_path):
                                                                    "sandbox": {"cache": False}}))
     write_jsonl(ray_out, _rows(threads_out)[:1])  # a run that stopped after its first row
     summary = score_file(cands, str(tasks), ray_out, _settings(cluster, cache=False))
+    assert ray_addresses == [cluster["address"]]
     assert summary["scored_now"] == 3  # the first row was kept, not scored again
     ray_rows, thread_rows = _rows(ray_out), _rows(threads_out)
     assert [r["candidate_id"] for r in ray_rows] == [c["candidate_id"] for c in CANDS]
@@ -202,7 +219,7 @@ def test_a_node_lost_mid_run_loses_no_row_and_fails_no_candidate(cluster, tmp_pa
 
 @pytest.mark.slow
 @pytest.mark.docker
-def test_rlcode_score_executor_ray_through_the_cli(cluster, tmp_path):
+def test_rlcode_score_executor_ray_through_the_cli(cluster, ray_addresses, tmp_path):
     from typer.testing import CliRunner
 
     from rlcode.cli import app
@@ -213,13 +230,14 @@ def test_rlcode_score_executor_ray_through_the_cli(cluster, tmp_path):
     result = CliRunner().invoke(app, ["score", str(cands), "--tasks", str(tasks), "--out", str(out), "--executor",
                                       "ray", "--address", cluster["address"], "--no-static", "--json"])
     assert result.exit_code == 0, result.output
+    assert ray_addresses == [cluster["address"]]  # --executor and --address reached the executor
     assert json.loads(result.stdout)["verdicts"]["passed"] == 1
     assert [r["verdict"] for r in _rows(out)] == ["passed", "failed"]
 
 
 @pytest.mark.slow
 @pytest.mark.docker
-def test_the_reward_function_scores_on_ray_across_calls(cluster):
+def test_the_reward_function_scores_on_ray_across_calls(cluster, ray_addresses):
     from rlcode.reward.trl import RewardFunction
     from rlcode.tasks import parse_task
 
@@ -229,3 +247,4 @@ def test_the_reward_function_scores_on_ray_across_calls(cluster):
             values = reward(completions=["    return a + b\n", "    return a - b\n"], task_id=["add", "add"])
             assert values[0] > 0.5 and values[1] < 0.5
         assert type(reward._scorer.pool).__name__ == "RayExecutor"
+        assert ray_addresses == [cluster["address"]]  # one executor, kept across calls, on the cluster

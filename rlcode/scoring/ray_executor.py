@@ -21,7 +21,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
-import os
 import queue
 import threading
 import time
@@ -30,7 +29,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 from rlcode.errors import UsageError
 from rlcode.records import ExecutionResult, Limits, Task, Verdict
-from rlcode.scoring.pool import EXECUTORS, Worker
+from rlcode.scoring.pool import ThreadExecutor, Worker
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -56,16 +55,11 @@ class SandboxActor:
         self.backend = open_backend(settings)
         self.worker = Worker(self.backend, settings.sandbox.retries)
 
-    def ready(self) -> dict:
-        import ray
-
-        return {"pid": os.getpid(), "node_id": ray.get_runtime_context().get_node_id()}
+    def ready(self) -> None:
+        """Returns once the actor is placed and its backend open."""
 
     def warm(self, languages: list[str]) -> None:
         self.worker.warm(languages)
-
-    def run(self, task: Task, code: str, language: str, limits: Limits) -> ExecutionResult:
-        return self.worker.run(task, code, language, limits)
 
     def run_batch(self, batch: list[tuple]) -> list[ExecutionResult]:
         return [self.worker.run(*args) for args in batch]
@@ -85,12 +79,24 @@ class RemoteWorker:
     def run(self, task: Task, code: str, language: str, limits: Limits) -> ExecutionResult:
         return self._executor.run(task, code, language, limits)
 
+    def close(self) -> None:
+        """Nothing to close here: ``RayExecutor.close`` closes the actors."""
+
 
 @dataclass
 class _Request:
     args: tuple  # (task, code, language, limits)
     done: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
     errors: list[str] = field(default_factory=list)
+
+    def resolve(self, result: ExecutionResult) -> None:
+        """Set the result, unless it is set already (its caller gave up waiting for an actor)."""
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            self.done.set_result(result)
+
+
+def _sandbox_error(errors: list[str]) -> ExecutionResult:
+    return ExecutionResult(Verdict.SANDBOX_ERROR, 0, 0, {"sandbox_errors": errors[-3:], "attempts": len(errors)})
 
 
 class RayExecutor:
@@ -127,55 +133,36 @@ class RayExecutor:
         self.rerun = 0  # candidates sent again after their actor died
         for _ in range(self.workers):
             self._start_actor()
-        self._worker = RemoteWorker(self)
-        # Enough callers to fill every lane's batch: the host-side halves of jobs run in them.
-        self._pool = concurrent.futures.ThreadPoolExecutor(self.workers * lanes_per_worker * batch,
-                                                           thread_name_prefix="rlcode-ray")
+        # The host-side halves of jobs run in these threads, enough to fill every lane's batch; each
+        # sees the one RemoteWorker. ThreadExecutor's imap and map, so both executors yield alike.
+        remote = RemoteWorker(self)
+        self._callers = ThreadExecutor(1, lambda: remote, threads_per_worker=self.workers * lanes_per_worker * batch)
 
     # -- actors and lanes ------------------------------------------------------------------------------------
     def _start_actor(self) -> None:
         actor = self._actor_class.remote(self._settings)
         with self._lock:
             self._actors[actor] = False
-        ready = threading.Event()
         for _ in range(self.lanes_per_worker):
-            lane = threading.Thread(target=self._lane, args=(actor, ready), name="rlcode-ray-lane", daemon=True)
+            lane = threading.Thread(target=self._lane, args=(actor,), name="rlcode-ray-lane", daemon=True)
             lane.start()
             self._lanes.append(lane)
 
-    def _lane(self, actor, ready: threading.Event) -> None:
+    def _lane(self, actor) -> None:
         """Wait for the actor to be up, then send it batches until it dies or the executor closes."""
-        if not ready.is_set():
-            try:
-                self.ray.get(actor.ready.remote())
-            except Exception:  # noqa: BLE001 - could not start (or killed by close): its other lanes see it too
-                self._lost(actor)
+        try:
+            self.ray.get(actor.ready.remote())
+        except Exception:  # noqa: BLE001 - could not start (or killed by close): its other lanes see it too
+            self._lost(actor)
+            return
+        with self._lock:
+            if self._closed or actor not in self._actors:
                 return
-            with self._lock:
-                if self._closed or actor not in self._actors:
-                    return
-                if not self._actors[actor]:
-                    self._actors[actor] = True
-                    if self._languages:
-                        actor.warm.remote(self._languages)
-            ready.set()
-        while True:
-            first = self._queue.get()
-            if first is None:  # closing
-                self._queue.put(None)  # for the next lane
-                return
-            batch = [first]
-            # A fair share of what waits: a short queue is spread over every lane, not one batch.
-            limit = min(self.batch, 1 + self._queue.qsize() // (self.workers * self.lanes_per_worker))
-            while len(batch) < limit:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)
-                    break
-                batch.append(more)
+            if not self._actors[actor]:  # the actor's first lane to see it up
+                self._actors[actor] = True
+                if self._languages:
+                    actor.warm.remote(self._languages)
+        while (batch := self._next_batch()) is not None:
             try:
                 results = self.ray.get(actor.run_batch.remote([r.args for r in batch]))
             except Exception as exc:  # noqa: BLE001 - the actor (or its node) is gone: infrastructure
@@ -186,7 +173,32 @@ class RayExecutor:
             for request, result in zip(batch, results):
                 if request.errors:
                     result.details["ray_attempts"] = len(request.errors) + 1
-                request.done.set_result(result)
+                request.resolve(result)
+
+    def _next_batch(self) -> list[_Request] | None:
+        """A fair share of what waits (a short queue is spread over every lane, not one batch), up
+        to ``batch``; requests whose callers gave up are dropped. None once the executor closes."""
+        batch: list[_Request] = []
+        while not batch:
+            first = self._queue.get()
+            if first is None:  # closing
+                self._queue.put(None)  # for the next lane
+                return None
+            if first.done.done():
+                continue
+            batch = [first]
+        limit = min(self.batch, 1 + self._queue.qsize() // (self.workers * self.lanes_per_worker))
+        while len(batch) < limit:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                self._queue.put(None)
+                break
+            if not more.done.done():
+                batch.append(more)
+        return batch
 
     def _lost(self, actor) -> None:
         with self._lock:
@@ -204,8 +216,7 @@ class RayExecutor:
         """Send a lost actor's candidate to another, or, after ``retries`` losses, give it up."""
         request.errors.append(error)
         if len(request.errors) > self.retries:
-            request.done.set_result(ExecutionResult(Verdict.SANDBOX_ERROR, 0, 0, {
-                "sandbox_errors": request.errors[-3:], "attempts": len(request.errors)}))
+            request.resolve(_sandbox_error(request.errors))
             return
         with self._lock:
             self.rerun += 1
@@ -222,11 +233,8 @@ class RayExecutor:
             with self._lock:  # every actor lost and none placed again for a long while: give up
                 if any(self._actors.values()):
                     self._none_up_since = time.monotonic()
-                elif time.monotonic() - self._none_up_since > READY_WAIT_S and not request.done.done():
-                    with contextlib.suppress(concurrent.futures.InvalidStateError):  # a lane just did
-                        request.done.set_result(ExecutionResult(Verdict.SANDBOX_ERROR, 0, 0, {
-                            "sandbox_errors": [*request.errors, f"no Ray actor up for {READY_WAIT_S:.0f} s"][-3:],
-                            "attempts": len(request.errors) + 1}))
+                elif time.monotonic() - self._none_up_since > READY_WAIT_S:
+                    request.resolve(_sandbox_error([*request.errors, f"no Ray actor up for {READY_WAIT_S:.0f} s"]))
 
     # -- the executor interface ----------------------------------------------------------------------------
     def prestart(self, languages: list[str]) -> None:
@@ -238,24 +246,13 @@ class RayExecutor:
                     actor.warm.remote(languages)
 
     def imap(self, jobs: Iterable[J], fn: Callable[[Worker, J], R]) -> Iterator[tuple[J, R]]:
-        futures = {self._pool.submit(fn, self._worker, job): job for job in jobs}
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                yield futures[future], future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+        return self._callers.imap(jobs, fn)
 
     def map(self, jobs: Iterable[J], fn: Callable[[Worker, J], R]) -> list[R]:
-        futures = [self._pool.submit(fn, self._worker, job) for job in jobs]
-        try:
-            return [f.result() for f in futures]
-        finally:
-            for f in futures:
-                f.cancel()
+        return self._callers.map(jobs, fn)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._callers.close()
         self._queue.put(None)  # the lanes stop after their batch in flight
         with self._lock:
             self._closed = True
@@ -274,6 +271,3 @@ class RayExecutor:
             lane.join(timeout=10)
         if self._owns_ray:
             self.ray.shutdown()
-
-
-EXECUTORS.register("ray", RayExecutor)

@@ -30,7 +30,7 @@ from rlcode.metrics import summarize
 from rlcode.records import Candidate, ExecutionResult, Limits, ScoredRow, Task, Verdict
 from rlcode.reward.composite import CompositeReward
 from rlcode.sandbox import open_backend
-from rlcode.scoring.pool import ThreadExecutor, Worker
+from rlcode.scoring.pool import ParallelExecutor, ThreadExecutor, Worker
 from rlcode.settings import Settings
 from rlcode.tasks import load_tasks
 
@@ -67,7 +67,7 @@ class Scorer:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._backend = None
-        self._pool: ThreadExecutor | None = None
+        self._pool: ParallelExecutor | None = None
         extra = ()
         if settings.analysis.enabled:
             from rlcode.analysis import AnalysisConfig, ScoreWeights
@@ -93,7 +93,7 @@ class Scorer:
 
     # -- lifecycle -----------------------------------------------------------------------------------
     @property
-    def pool(self) -> ThreadExecutor:
+    def pool(self) -> ParallelExecutor:
         if self._pool is None:
             self._backend = open_backend(self.settings)
             backend, retries, cache = self._backend, self.settings.sandbox.retries, self.cache
