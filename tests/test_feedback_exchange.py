@@ -67,6 +67,25 @@ def test_label_studio_and_argilla_imports(tmp_path, db_url):
     assert got[("rating", "argilla:u1")].value == 2 and got[("preference", "argilla:u1")].value == "b"
 
 
+def test_an_import_and_its_mark_land_together(tmp_path, monkeypatch):
+    """The file's mark is written in the events' transaction: an import cut short leaves neither,
+    so running it again writes every event once."""
+    from rlcode.feedback import store as store_module
+
+    def cut_short(*_):
+        raise RuntimeError("cut short")
+
+    ls = tmp_path / "ls.json"
+    ls.write_text(json.dumps(LABEL_STUDIO))
+    with FeedbackStore(str(tmp_path / "f.sqlite")) as store:
+        with monkeypatch.context() as m:
+            m.setattr(store_module, "_put_meta", cut_short)  # fails after the events are inserted
+            with pytest.raises(RuntimeError, match="cut short"):
+                import_file(store, ls)
+        assert store.count_events() == 0
+        assert import_file(store, ls) == (5, True) and store.count_events() == 5
+
+
 def test_bad_import_record_names_the_record(tmp_path):
     f = tmp_path / "ls.json"
     f.write_text(json.dumps([LABEL_STUDIO[0], {"id": 9, "data": {"code": "x"}, "annotations": []}]))
@@ -115,7 +134,8 @@ def test_export_events_round_trip_and_trl_preferences(tmp_path, db_url):
 
     ds = load_from_disk(str(hf))
     assert ds.num_rows == 2 and {"prompt", "chosen", "rejected", "margin"} <= set(ds.column_names)
-    assert preference_rows(FeedbackStore(db_url))[0]["margin"] == pref["margin"]
+    with FeedbackStore(db_url) as store:
+        assert preference_rows(store)[0]["margin"] == pref["margin"]
 
 
 def test_add_items_and_raters_commands(tmp_path):

@@ -203,8 +203,8 @@ def import_file(store: FeedbackStore, path: str | Path, fmt: str | None = None) 
     if digest and store.get_meta(f"import:{digest}"):
         return 0, False
     events = read_events(path, fmt)
-    store.add_events(events, source=str(path))
-    store.set_meta(f"import:{digest}", json.dumps({"file": str(path), "events": len(events), "time": now_iso()}))
+    mark = json.dumps({"file": str(path), "events": len(events), "time": now_iso()})
+    store.add_events(events, source=str(path), meta={f"import:{digest}": mark})  # one transaction
     return len(events), True
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import create_engine, event as sa_event, exists, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from rlcode.errors import InputError, UsageError
 from rlcode.feedback.events import ROLES, FeedbackEvent, now_iso, number_versions, validate
@@ -195,13 +195,18 @@ class FeedbackStore:
         """Validates and appends one event (one INSERT in its own transaction); returns its id."""
         return self.add_events([event])[0]
 
-    def add_events(self, events: list[FeedbackEvent], source: str = "event") -> list[int]:
-        """Appends several events in one transaction (all or none); returns their ids in order."""
+    def add_events(self, events: list[FeedbackEvent], source: str = "event",
+                   meta: dict[str, str] | None = None) -> list[int]:
+        """Appends several events in one transaction (all or none), with ``meta`` records written in
+        that same transaction (an import's mark lands with its events, or neither does); returns
+        the events' ids in order."""
         rows = [_event_row(validate(e, source)) for e in events]
         ids = []
         with self.engine.begin() as conn:
             for row in rows:
                 ids.append(conn.execute(EventRow.__table__.insert().values(**row)).inserted_primary_key[0])
+            for key, value in (meta or {}).items():
+                _put_meta(conn, key, value)
         for e, i in zip(events, ids):
             e.id = i
         return ids
@@ -275,8 +280,7 @@ class FeedbackStore:
     # -- the store's own records ---------------------------------------------------------------
     def set_meta(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(MetaRow.__table__.delete().where(MetaRow.key == key))
-            conn.execute(MetaRow.__table__.insert().values(key=key, value=value))
+            _put_meta(conn, key, value)
 
     def get_meta(self, key: str) -> str | None:
         with self.engine.connect() as conn:
@@ -290,6 +294,11 @@ class FeedbackStore:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _put_meta(conn: Connection, key: str, value: str) -> None:
+    conn.execute(MetaRow.__table__.delete().where(MetaRow.key == key))
+    conn.execute(MetaRow.__table__.insert().values(key=key, value=value))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
