@@ -15,27 +15,13 @@ import os
 import tempfile
 import threading
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
+
+from bench_feedback_server import scratch_database  # benchmarks/ is sys.path[0] when run as a script
 
 from rlcode.feedback.aggregate import aggregate
 from rlcode.feedback.events import FeedbackEvent
 from rlcode.feedback.store import FeedbackStore
-
-
-@contextmanager
-def scratch_pg(base: str):
-    import psycopg
-
-    name = "bench_" + uuid.uuid4().hex[:10]
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def event(w: int, j: int) -> FeedbackEvent:
@@ -85,7 +71,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         results = {"sqlite": run(str(Path(d) / "bench.sqlite"), a.writers, a.events, a.batch)}
     if a.pg:
-        with scratch_pg(a.pg) as url:
+        with scratch_database(a.pg) as url:
             results["postgresql"] = run(url, a.writers, a.events, a.batch)
     else:
         print("postgresql: skipped (no --pg and no RLCODE_TEST_PG_URL)")

@@ -59,9 +59,9 @@ def test_gold_items_calibrate_raters():
         events.append(FeedbackEvent(f"t/{i}", "wrong", "judgement", candidate_id="0", value="fail"))
     gold = [FeedbackEvent(f"t/{i}", "admin", "judgement", candidate_id="0", value="pass", gold=True)
             for i in range(5)]
-    rel = {r.rater: r.reliability for r in aggregate(events + gold).raters}
-    assert rel["right"] > 0.75 > 0.3 > rel["wrong"]
     agg = aggregate(events + gold)
+    rel = {r.rater: r.reliability for r in agg.raters}
+    assert rel["right"] > 0.75 > 0.3 > rel["wrong"]
     item = next(i for i in agg.items if i.task_id == "t/0")
     assert item.judgement == {"value": "pass", "confidence": 1.0} and item.human == 1.0
 

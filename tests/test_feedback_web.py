@@ -317,7 +317,6 @@ def test_the_serve_command_loads_items_and_answers(tmp_path):
 
 
 def test_dashboard_shows_alpha_and_flags_an_unreliable_rater(client, store):
-    pytest.importorskip("rlcode.feedback.aggregate")
     votes = {"alice": ("fail", "pass", "pass"), "bob": ("fail", "pass", "pass"), "carol": ("pass", "fail", "fail")}
     raters = {name: store.add_rater(name) for name in votes}
     for name, values in votes.items():

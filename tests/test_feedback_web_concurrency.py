@@ -3,9 +3,7 @@ PostgreSQL: every event a form accepted is in the store exactly once."""
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections import Counter
 
 import pytest
@@ -14,7 +12,10 @@ httpx = pytest.importorskip("httpx")
 
 from rlcode.feedback.store import open_store  # noqa: E402
 from rlcode.feedback.web.app import BackgroundServer  # noqa: E402
+from tests import feedback_db  # noqa: E402
 from tests.test_feedback_web import csrf_of, scored_rows  # noqa: E402
+
+db_url = feedback_db.db_url  # the fixture: a fresh SQLite file and a fresh PostgreSQL database
 
 ANNOTATORS = 20
 ROUNDS = 4  # each round: a comment, a judgement and a rating on two dimensions = 4 events
@@ -58,25 +59,6 @@ def _check_nothing_lost_or_doubled(store) -> None:
         assert per_rater[(f"rater{n:02d}", "rating")] == 2 * ROUNDS
     ratings = Counter((e.rater, e.candidate_id, e.dimension, e.value) for e in events if e.kind == "rating")
     assert all(count == 1 for count in ratings.values())
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A fresh store: a SQLite file, or a new database on the PostgreSQL server of
-    RLCODE_TEST_PG_URL (scripts/ensure-postgres.sh prints it), dropped afterwards."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "feedback.sqlite")
-        return
-    base = os.environ.get("RLCODE_TEST_PG_URL")
-    if not base:
-        pytest.skip("RLCODE_TEST_PG_URL not set: run scripts/ensure-postgres.sh and export the URL it prints")
-    psycopg = pytest.importorskip("psycopg")
-    name = f"rlcode_web_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield base.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.slow

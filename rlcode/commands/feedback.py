@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -15,6 +16,17 @@ _DB_HELP = "feedback store: a SQLite path or sqlite:///PATH, or postgresql://...
 _CONFIG_HELP = "rlcode.toml (default: ./rlcode.toml if present); [feedback] db and rubric"
 
 
+@contextmanager
+def _open(db: Optional[str], config: Optional[Path]):
+    """(store, settings) for ``--db``/``--config``; the store is closed on leaving."""
+    from rlcode.feedback.store import open_store
+    from rlcode.settings import load_settings
+
+    settings = load_settings(config)
+    with open_store(db, settings) as store:
+        yield store, settings
+
+
 @app.command()
 def review(
     scored: Path = typer.Argument(..., help="scored JSONL(.gz) whose rows become items to review"),
@@ -25,19 +37,13 @@ def review(
     """Review candidates in the terminal: p/f judge, 1-5 rate, a annotate lines, s skip, q quit."""
     from rlcode.feedback.itemview import load_scored
     from rlcode.feedback.review import run_review
-    from rlcode.feedback.store import open_store
-    from rlcode.settings import load_settings
 
-    settings = load_settings(config)
-    store = open_store(db, settings)
-    try:
+    with _open(db, config) as (store, settings):
         added = load_scored(store, scored)
         if rater not in {r.name for r in store.raters()}:
             store.add_rater(rater)
             console.info(f"new annotator {rater}")
         summary = run_review(store, rater, tuple(settings.feedback.rubric))
-    finally:
-        store.close()
     console.out.print(f"{summary.events} events written ({summary.judged} judged, {summary.skipped} skipped); "
                       f"{added} new items loaded; run the same command to continue")
 
@@ -52,13 +58,9 @@ def serve(
 ) -> None:
     """Serve the review as web pages for a team: log in with an annotator token."""
     from rlcode.feedback.itemview import load_scored
-    from rlcode.feedback.store import open_store
     from rlcode.feedback.web.app import serve as run_server
-    from rlcode.settings import load_settings
 
-    settings = load_settings(config)
-    store = open_store(db, settings)
-    try:
+    with _open(db, config) as (store, settings):
         if scored is not None:
             console.info(f"{load_scored(store, scored)} new items from {scored}")
         if not store.raters():
@@ -68,21 +70,11 @@ def serve(
                          "put a TLS proxy in front")
         console.info(f"serving on http://{host}:{port}/ (Ctrl-C stops)")
         run_server(store, host=host, port=port, rubric=tuple(settings.feedback.rubric))
-    finally:
-        store.close()
 
 
 # -- the store, aggregation, selection, import/export (core) ------------------------------------------
 raters_app = typer.Typer(no_args_is_help=True, help="Annotators: names, roles (annotator, expert, admin), tokens.")
 app.add_typer(raters_app, name="raters")
-
-
-def _open(db: Optional[str], config: Optional[Path]):
-    from rlcode.feedback.store import open_store
-    from rlcode.settings import load_settings
-
-    settings = load_settings(config)
-    return open_store(db, settings), settings
 
 
 @raters_app.command("add")
@@ -93,11 +85,8 @@ def raters_add(
     config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
 ) -> None:
     """Add an annotator and print its log-in token (shown once here; keep it)."""
-    store, _ = _open(db, config)
-    try:
+    with _open(db, config) as (store, _):
         rater = store.add_rater(name, role)
-    finally:
-        store.close()
     console.out.print(rater.token)
     console.info(f"added {rater.name} ({rater.role}); the line above is the token")
 
@@ -110,11 +99,8 @@ def raters_token(
 ) -> None:
     """Issue a new log-in token for an annotator (the old one stops working): the store keeps only
     digests, so a lost token is replaced, never shown again."""
-    store, _ = _open(db, config)
-    try:
+    with _open(db, config) as (store, _):
         rater = store.new_token(name)
-    finally:
-        store.close()
     console.out.print(rater.token)
     console.info(f"new token for {rater.name} ({rater.role}); the old one no longer logs in")
 
@@ -125,11 +111,8 @@ def raters_list(
     config: Optional[Path] = typer.Option(None, "--config", help=_CONFIG_HELP),
 ) -> None:
     """List annotators and their roles."""
-    store, _ = _open(db, config)
-    try:
+    with _open(db, config) as (store, _):
         rows = [[r.name, r.role] for r in store.raters()]
-    finally:
-        store.close()
     console.out.print(console.simple_table("raters", ["rater", "role"], rows))
 
 
@@ -150,12 +133,9 @@ def add_items(
 
         prompts = {tid: t.prompt for tid, t in load_tasks(tasks, language_names()).items()}
     rows = [row for _, row in read_jsonl(scored)]
-    store, _ = _open(db, config)
-    try:
+    with _open(db, config) as (store, _):
         new = store.add_items(rows, tasks=prompts, source=str(scored))
         total = len(store.items())
-    finally:
-        store.close()
     console.out.print(f"{new} new items from {scored} ({total} in the store)")
 
 
@@ -169,11 +149,8 @@ def import_(
     """Import feedback events (all or none; a file imported before is skipped)."""
     from rlcode.feedback.exchange import import_file
 
-    store, _ = _open(db, config)
-    try:
+    with _open(db, config) as (store, _):
         n, new = import_file(store, file, fmt)
-    finally:
-        store.close()
     console.out.print(f"{n} events imported from {file}" if new else f"{file} was imported before: nothing written")
 
 
@@ -192,24 +169,19 @@ def export(
 
     from rlcode.errors import UsageError
     from rlcode.feedback.exchange import export_events, preference_rows, save_hf_dataset
+    from rlcode.jsonl import write_text_atomic
 
     if fmt not in ("jsonl", "trl-preference"):
         raise UsageError(f"--format: unknown format {fmt!r} (jsonl or trl-preference)")
     if hf_dataset is not None and fmt != "trl-preference":
         raise UsageError("--hf-dataset goes with --format trl-preference")
-    store, settings = _open(db, config)
-    try:
+    with _open(db, config) as (store, settings):
         rows = export_events(store) if fmt == "jsonl" else preference_rows(store, settings.feedback.reliability_threshold)
-    finally:
-        store.close()
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     if out is None:
         sys.stdout.write(text)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        write_text_atomic(out, text)
         console.info(f"wrote {len(rows)} rows to {out}")
     if hf_dataset is not None:
         save_hf_dataset(rows, hf_dataset)
@@ -226,12 +198,9 @@ def stats(
     """Consensus per item, rater reliability (low ones reported) and Krippendorff's alpha."""
     from rlcode.feedback.aggregate import aggregate, plot_agreement
 
-    store, settings = _open(db, config)
-    try:
+    with _open(db, config) as (store, settings):
         events = store.events()
         roles = {r.name: r.role for r in store.raters()}
-    finally:
-        store.close()
     agg = aggregate(events, settings.feedback.reliability_threshold)
     if plot is not None:
         plot_agreement(agg, str(plot))
@@ -270,12 +239,9 @@ def queue(
     from rlcode.feedback.queue import build_queue
     from rlcode.feedback.rm import load_recorded_model
 
-    store, settings = _open(db, config)
-    try:
+    with _open(db, config) as (store, settings):
         picks = build_queue(store, budget, calibration, seed, settings.feedback.reliability_threshold,
                             load_recorded_model(store))
-    finally:
-        store.close()
     if json_out:
         console.print_json([p.to_json() for p in picks])
         return
@@ -302,12 +268,9 @@ def train_rm(
     from rlcode.feedback.rm import train_reward_model
 
     console.quiet_libraries()
-    store, settings = _open(db, config)
-    try:
+    with _open(db, config) as (store, settings):
         report = train_reward_model(store, model, out, heldout=heldout, epochs=epochs, lr=lr, seed=seed,
                                     threshold=settings.feedback.reliability_threshold, log=console.info)
-    finally:
-        store.close()
     if json_out:
         console.print_json(asdict(report))
         return

@@ -86,7 +86,6 @@ class PairConsensus:
     votes: int
     decided: bool = True       # some vote (or gold) for this pair is not a tie
 
-
     @property
     def winner(self) -> str | None:
         return self.a if self.p_a > 0.5 else self.b if self.p_a < 0.5 else None
@@ -253,13 +252,20 @@ def _preference_reliability(votes, gold):
             if pair in gold and gold[pair] != "tie":
                 gold_score[r][0] += v == gold[pair]
                 gold_score[r][1] += 1
+    return _vote_reliability(votes, agree, gold_score), gold_score
+
+
+def _vote_reliability(votes, agree: dict[str, list[int]], gold_score: dict[str, list[int]]) -> dict[str, float]:
+    """Each voter's agreement share ``agree[r]`` = [agreed, counted], shrunk towards the prior by
+    evidence, then calibrated by its gold pairs; raters with neither are left out."""
     rel = {}
     for r in {r for by in votes.values() for r in by}:
         crowd = _towards_prior(agree[r][0] / agree[r][1], agree[r][1]) if agree[r][1] else None
-        est = _shrunk(gold_score[r][0], gold_score[r][1], crowd)
+        correct, n = gold_score.get(r, (0, 0))
+        est = _shrunk(correct, n, crowd)
         if est is not None:
             rel[r] = est
-    return rel, gold_score
+    return rel
 
 
 def _bt_agreement(votes, pairs: list[PairConsensus], gold_score) -> dict[str, float]:
@@ -275,13 +281,7 @@ def _bt_agreement(votes, pairs: list[PairConsensus], gold_score) -> dict[str, fl
             if v != "tie":
                 agree[r][0] += (v == "a") == (p_a > 0.5)
                 agree[r][1] += 1
-    out = {}
-    for r in {r for by in votes.values() for r in by}:
-        crowd = _towards_prior(agree[r][0] / agree[r][1], agree[r][1]) if agree[r][1] else None
-        est = _shrunk(gold_score[r][0], gold_score[r][1], crowd) if r in gold_score else crowd
-        if est is not None:
-            out[r] = est
-    return out
+    return _vote_reliability(votes, agree, gold_score)
 
 
 def _bradley_terry(votes, gold, weight: dict[str, float]) -> tuple[list[PairConsensus], dict[ItemKey, float]]:
@@ -329,6 +329,23 @@ def _bradley_terry(votes, gold, weight: dict[str, float]) -> tuple[list[PairCons
     return pairs_out, item_pref
 
 
+def _overall(by_kind: dict[str, float], counts: dict[str, int]) -> float:
+    """A rater's reliability: its per-kind reliabilities weighted by its (non-gold) events of each kind."""
+    n = {k: counts.get(k, 0) or 1 for k in by_kind}
+    return sum(by_kind[k] * n[k] for k in by_kind) / sum(n.values())
+
+
+def _refresh(raters: list[RaterStats], kind: str, rel: dict[str, float], kind_counts, threshold: float
+             ) -> dict[str, float]:
+    """Puts a refitted per-kind reliability into each rater it covers; returns the new weights."""
+    for r in raters:
+        if r.rater in rel:
+            r.by_kind[kind] = rel[r.rater]
+            r.reliability = _overall(r.by_kind, kind_counts[r.rater])
+            r.low = r.reliability < threshold
+    return {r.rater: r.weight(threshold) for r in raters}
+
+
 def agreement(events: Iterable[FeedbackEvent]) -> dict[str, float | None]:
     """Krippendorff's alpha per kind (nominal) and rating dimension (ordinal), latest versions,
     gold left out; None where it cannot be computed (fewer than two raters on any unit, one value)."""
@@ -341,8 +358,8 @@ def agreement(events: Iterable[FeedbackEvent]) -> dict[str, float | None]:
         if e.kind in ("judgement", "implicit"):
             units[e.kind][e.item][e.rater] = codes[str(e.value)]
         elif e.kind == "preference":
-            t, a, b = e.task_id, *_oriented_preference(e)[:2]
-            units["preference"][(t, a, b)][e.rater] = codes[_oriented_preference(e)[2]]
+            a, b, v = _oriented_preference(e)
+            units["preference"][(e.task_id, a, b)][e.rater] = codes[v]
         elif e.kind == "rating":
             units[f"rating.{e.dimension}"][e.item][e.rater] = float(e.value)
     out: dict[str, float | None] = {}
@@ -391,9 +408,8 @@ def aggregate(events: Iterable[FeedbackEvent], threshold: float = DEFAULT_THRESH
             by_kind["rating"] = r_rel[name]
         if name in p_rel:
             by_kind["preference"] = p_rel[name]
-        n = {k: kind_counts[name].get(k, 0) or 1 for k in by_kind}
         estimated = bool(by_kind)
-        rel = sum(by_kind[k] * n[k] for k in by_kind) / sum(n.values()) if by_kind else PRIOR_RELIABILITY
+        rel = _overall(by_kind, kind_counts[name]) if by_kind else PRIOR_RELIABILITY
         gold_n = g[1] + p_gold_score.get(name, [0, 0])[1]
         gold_c = g[0] + p_gold_score.get(name, [0, 0])[0]
         raters.append(RaterStats(name, rel, counts[name], by_kind, gold_n, gold_c, estimated and rel < threshold,
@@ -401,26 +417,12 @@ def aggregate(events: Iterable[FeedbackEvent], threshold: float = DEFAULT_THRESH
     weight = {r.rater: r.weight(threshold) for r in raters}
     if r_rel:  # ratings: the others' mean weighted by the current reliabilities, a few rounds
         for _ in range(3):
-            r_rel, _ = _rating_reliability(events, weight)
-            for r in raters:
-                if r.rater in r_rel:
-                    r.by_kind["rating"] = r_rel[r.rater]
-                    n = {k: kind_counts[r.rater].get(k, 0) or 1 for k in r.by_kind}
-                    r.reliability = sum(r.by_kind[k] * n[k] for k in r.by_kind) / sum(n.values())
-                    r.low = r.reliability < threshold
-            weight = {r.rater: r.weight(threshold) for r in raters}
+            weight = _refresh(raters, "rating", _rating_reliability(events, weight)[0], kind_counts, threshold)
 
     pairs, item_pref = _bradley_terry(votes, p_gold, weight)
     if votes:  # per-rater handling: reliability from agreement with the weighted fit, refit (a few rounds)
         for _ in range(3):
-            p_rel = _bt_agreement(votes, pairs, p_gold_score)
-            for r in raters:
-                if r.rater in p_rel:
-                    r.by_kind["preference"] = p_rel[r.rater]
-                    n = {k: kind_counts[r.rater].get(k, 0) or 1 for k in r.by_kind}
-                    r.reliability = sum(r.by_kind[k] * n[k] for k in r.by_kind) / sum(n.values())
-                    r.low = r.reliability < threshold
-            weight = {r.rater: r.weight(threshold) for r in raters}
+            weight = _refresh(raters, "preference", _bt_agreement(votes, pairs, p_gold_score), kind_counts, threshold)
             pairs, item_pref = _bradley_terry(votes, p_gold, weight)
 
     items: dict[ItemKey, ItemConsensus] = {}

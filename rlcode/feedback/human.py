@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rlcode.feedback.aggregate import DEFAULT_THRESHOLD, aggregate
-from rlcode.feedback.store import open_store
+from rlcode.feedback.store import FeedbackStore, open_store
 
 
 @dataclass
@@ -41,16 +41,14 @@ class HumanComponent:
         return {}
 
 
-def human_values(db: str, threshold: float = DEFAULT_THRESHOLD) -> dict[tuple[str, str], tuple[float, list[str]]]:
-    store = open_store(db)
-    try:
-        agg = aggregate(store.events(), threshold)
-    finally:
-        store.close()
+def human_values(store: FeedbackStore, threshold: float = DEFAULT_THRESHOLD
+                 ) -> dict[tuple[str, str], tuple[float, list[str]]]:
+    agg = aggregate(store.events(), threshold)
     return {(i.task_id, i.candidate_id): (round(i.human, 6), i.raters) for i in agg.items if i.human is not None}
 
 
 def human_component(db: str, threshold: float = DEFAULT_THRESHOLD) -> HumanComponent:
     from rlcode.feedback.rm import load_recorded_model
 
-    return HumanComponent(human_values(db, threshold), load_recorded_model(db))
+    with open_store(db) as store:  # once: each open runs the migrations check
+        return HumanComponent(human_values(store, threshold), load_recorded_model(store))

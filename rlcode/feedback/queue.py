@@ -105,7 +105,7 @@ def build_queue(store: FeedbackStore, budget: int, calibration: float = 0.1, see
     n_random = min(n_random, len(scored))
     ranked = sorted(scored, key=lambda p: (-p.score, p.task_id, p.candidate_id))
     top = [p for p in ranked[: max(0, budget - n_random)] if p.score > 0]
-    rest = [p for p in ranked if p not in top]
+    rest = ranked[len(top):]  # scores are >= 0 and ranked falls: the positive ones are its head
     rng = random.Random(seed)
     calib = rng.sample(rest, min(len(rest), budget - len(top)))
     for p in calib:

@@ -79,19 +79,10 @@ class RewardModel:
         return sum(c > r for c, r in zip(chosen, rejected)) / len(rows)
 
 
-def load_recorded_model(store_or_db):
-    """The reward model recorded in the store by ``train-rm`` (a store or its URL), or None."""
-    from rlcode.feedback.store import FeedbackStore, open_store
-
-    store = store_or_db if isinstance(store_or_db, FeedbackStore) else open_store(store_or_db)
-    try:
-        path = store.get_meta("reward_model")
-    finally:
-        if store is not store_or_db:
-            store.close()
-    if not path:
-        return None
-    return RewardModel.load(path)
+def load_recorded_model(store) -> RewardModel | None:
+    """The reward model recorded in the store by ``train-rm``, or None."""
+    path = store.get_meta("reward_model")
+    return RewardModel.load(path) if path else None
 
 
 def split_rows(rows: list[dict], heldout: float, seed: int) -> tuple[list[dict], list[dict]]:

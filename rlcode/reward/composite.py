@@ -76,12 +76,12 @@ class CompositeReward:
         """(reward, breakdown). The breakdown lists every component, its value and the weights used."""
         weights = dict(self.weights)
         values: dict[str, float | None] = {"runtime": None, "static": None, "human": None}
+        notes: dict = {}
         for component in self.components:
             values[component.name] = component.score(task, candidate, result)
-        breakdown: dict = dict(values)
-        for component in self.components:  # e.g. which raters the human value came from
-            if hasattr(component, "notes"):
-                breakdown.update(component.notes(task, candidate))
+            if hasattr(component, "notes"):  # e.g. which raters the human value came from
+                notes.update(component.notes(task, candidate))
+        breakdown: dict = {**values, **notes}
         if result.verdict is Verdict.SANDBOX_ERROR:
             breakdown["weights"] = {}
             return None, breakdown

@@ -30,6 +30,13 @@ def _aggregate(events: list) -> tuple[dict | None, dict]:
     return result.agreement, {r.rater: r for r in result.raters}
 
 
+def _reliability(stats) -> dict:
+    """The reliability cell: the estimate, whether it is low, whether it is more than the prior."""
+    if stats is None:  # no aggregation, or a rater with no events yet
+        return {"reliability": None, "low": False, "estimated": False}
+    return {"reliability": stats.reliability, "low": stats.low, "estimated": stats.estimated}
+
+
 def dashboard_data(store: FeedbackStore, rubric: tuple[str, ...]) -> dict:
     events = store.events()
     items = store.items()
@@ -44,9 +51,7 @@ def dashboard_data(store: FeedbackStore, rubric: tuple[str, ...]) -> dict:
     judged_by: dict[str, int] = Counter(r for by in latest.values() for r in by)
     raters = [{"name": name, "role": roles.get(name, "-"), "kinds": [per_rater[name][k] for k in KINDS],
                "events": sum(per_rater[name].values()), "items": judged_by.get(name, 0),
-               "reliability": stats[name].reliability if name in stats else None,
-               "low": stats[name].low if name in stats else False,
-               "estimated": stats[name].estimated if name in stats else False}
+               **_reliability(stats.get(name))}
               for name in sorted(set(per_rater) | set(roles))]
     pairs = agree = 0
     for by in latest.values():
