@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from rlcode.errors import InputError
 from rlcode.jsonl import read_jsonl
@@ -145,19 +145,25 @@ def _check_signature(file: str, line: int, obj: dict, language: str, fn_tests: l
     return signature
 
 
-def load_tasks(spec: str, known_languages: set[str] | None = None) -> dict[str, Task]:
-    """Tasks by id from a JSONL(.gz) file or a built-in name such as ``humaneval``."""
+def iter_tasks(spec: str, known_languages: set[str] | None = None) -> Iterator[tuple[int, dict, Task]]:
+    """(line, raw row, Task) for every task of a JSONL(.gz) file or a built-in name such as
+    ``humaneval``, in file order; duplicate ids, a missing file and an empty one are InputErrors."""
     path = BUILTIN_TASKS.get(spec)() if spec in BUILTIN_TASKS else Path(spec)
     if not path.exists():
         raise InputError(spec, None, None, "no such tasks file or built-in task set",
                          hint=f"built-in sets: {', '.join(BUILTIN_TASKS.names())}")
-    tasks: dict[str, Task] = {}
+    seen: dict[str, str] = {}
     file = spec if spec in BUILTIN_TASKS else str(path)
     for line, obj in read_jsonl(path):
         task = parse_task(file, line, obj, known_languages)
-        if task.task_id in tasks:
-            raise InputError(file, line, "task_id", f"duplicate task_id {task.task_id!r} (first at {tasks[task.task_id].source})")
-        tasks[task.task_id] = task
-    if not tasks:
+        if task.task_id in seen:
+            raise InputError(file, line, "task_id", f"duplicate task_id {task.task_id!r} (first at {seen[task.task_id]})")
+        seen[task.task_id] = task.source
+        yield line, obj, task
+    if not seen:
         raise InputError(file, None, None, "no tasks in file")
-    return tasks
+
+
+def load_tasks(spec: str, known_languages: set[str] | None = None) -> dict[str, Task]:
+    """Tasks by id from a JSONL(.gz) file or a built-in name such as ``humaneval``."""
+    return {task.task_id: task for _, _, task in iter_tasks(spec, known_languages)}

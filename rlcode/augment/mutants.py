@@ -42,10 +42,7 @@ _Option = tuple[str, int, Callable[[ast.AST], ast.AST | None]]
 
 def _options(node: ast.AST) -> Iterator[_Option]:
     line = getattr(node, "lineno", 0)
-    if isinstance(node, ast.BinOp):
-        for new in _BINOP_SWAPS.get(type(node.op), ()):
-            yield "binop", line, lambda n, new=new: _with(n, op=new())
-    elif isinstance(node, ast.AugAssign):
+    if isinstance(node, (ast.BinOp, ast.AugAssign)):
         for new in _BINOP_SWAPS.get(type(node.op), ()):
             yield "binop", line, lambda n, new=new: _with(n, op=new())
     elif isinstance(node, ast.Compare):

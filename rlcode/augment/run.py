@@ -25,12 +25,12 @@ from rlcode.augment.signature import Param, parameters, refine
 from rlcode.augment.strategies import PromptHints, arguments, draw
 from rlcode.errors import InputError, UsageError
 from rlcode.extract import build_program
-from rlcode.jsonl import JsonlAppender, read_jsonl, recover_output
+from rlcode.jsonl import JsonlAppender, recover_output
 from rlcode.judge.compare import to_json_shape, values_equal
 from rlcode.languages import language_names
 from rlcode.records import Candidate, Limits, Task, Verdict
 from rlcode.settings import Settings
-from rlcode.tasks import BUILTIN_TASKS, parse_task
+from rlcode.tasks import iter_tasks
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,6 @@ class AugmentStats:
 
 @dataclass
 class _Work:
-    index: int
-    line: int
     raw: dict
     task: Task
     stats: AugmentStats
@@ -91,7 +89,6 @@ class _Work:
     valid: list[list[Any]] = field(default_factory=list)
     mutants: list[Mutant] = field(default_factory=list)
     survivors: list[Mutant] = field(default_factory=list)
-    kills: list[set[int]] = field(default_factory=list)  # per valid input: survivor indices it kills
     fn_tests: list[dict] = field(default_factory=list)
 
     def skip(self, reason: str) -> None:
@@ -102,33 +99,17 @@ class _Work:
         return self.stats.status == "augmented"
 
 
-def _tasks_path(spec: str) -> tuple[Path, str]:
-    path = BUILTIN_TASKS.get(spec)() if spec in BUILTIN_TASKS else Path(spec)
-    if not path.exists():
-        raise InputError(spec, None, None, "no such tasks file or built-in task set",
-                         hint=f"built-in sets: {', '.join(BUILTIN_TASKS.names())}")
-    return path, spec if spec in BUILTIN_TASKS else str(path)
-
-
-def read_tasks(spec: str) -> list[tuple[int, dict, Task]]:
-    """(line, raw row, Task) for every task; the raw row is what gets written back, every field kept."""
-    path, file = _tasks_path(spec)
-    out, seen = [], {}
-    known = language_names()
-    for line, obj in read_jsonl(path):
-        task = parse_task(file, line, obj, known)
-        if task.task_id in seen:
-            raise InputError(file, line, "task_id", f"duplicate task_id {task.task_id!r} (first at line {seen[task.task_id]})")
-        seen[task.task_id] = line
+def read_tasks(spec: str) -> list[tuple[dict, Task]]:
+    """(raw row, Task) for every task; the raw row is what gets written back, every field kept."""
+    out = []
+    for line, obj, task in iter_tasks(spec, language_names()):
         if task.canonical_solution is not None and task.language == "python":
             try:
-                compile(task.prompt + task.canonical_solution, f"{file}:{line}", "exec")
+                compile(task.prompt + task.canonical_solution, task.source, "exec")
             except SyntaxError as exc:
-                raise InputError(file, line, "canonical_solution", f"does not compile with the prompt: {exc.msg} "
-                                 f"(line {exc.lineno})") from None
-        out.append((line, obj, task))
-    if not out:
-        raise InputError(file, None, None, "no tasks in file")
+                raise InputError(task.source.rsplit(":", 1)[0], line, "canonical_solution",  # source: FILE:LINE
+                                 f"does not compile with the prompt: {exc.msg} (line {exc.lineno})") from None
+        out.append((obj, task))
     return out
 
 
@@ -139,9 +120,8 @@ def augment_file(tasks_spec: str, out: str | Path, settings: Settings, options: 
     items = read_tasks(tasks_spec)
     if options.limit is not None:
         items = items[: options.limit]
-    existing, done = recover_output(out, ("task_id",))
-    todo = [_Work(i, line, raw, task, AugmentStats()) for i, (line, raw, task) in enumerate(items)
-            if (task.task_id,) not in done]
+    rows, done = recover_output(out, ("task_id",))
+    todo = [_Work(raw, task, AugmentStats()) for raw, task in items if (task.task_id,) not in done]
     finished = len(items) - len(todo)
     if on_progress:
         on_progress(finished, len(items))
@@ -157,11 +137,12 @@ def augment_file(tasks_spec: str, out: str | Path, settings: Settings, options: 
                 chunk = todo[start: start + options.chunk]
                 _augment_chunk(scorer, chunk, options)
                 for work in chunk:
-                    sink.write(_row(work))
+                    row = _row(work)
+                    sink.write(row)
+                    rows.append(row)
                 finished += len(chunk)
                 if on_progress:
                     on_progress(finished, len(items))
-    rows, _ = recover_output(out, ("task_id",))
     return summarize(rows)
 
 
@@ -174,10 +155,10 @@ def _augment_chunk(scorer, chunk: list[_Work], options: AugmentOptions) -> None:
     for work, got in zip(live, outcomes):
         _expected(work, got, options)
     _score_mutants(scorer, [w for w in chunk if w.live], options)
+    # Survivors passed the original tests in the Scorer: they run on the new inputs only.
     survivors = [(w, m) for w in chunk if w.live for m in w.survivors]
-    inputs = {id(w): [s for s in _seed_inputs(w)] + w.valid for w in chunk if w.live}
     outcomes = scorer.pool.map(survivors, lambda worker, wm: call_all(worker, wm[1].code, wm[0].task.entry_point,
-                                                                      inputs[id(wm[0])], options.mutant_limits))
+                                                                      wm[0].valid, options.mutant_limits))
     by_work: dict[int, list[list[CallOutcome]]] = {}
     for (work, _m), got in zip(survivors, outcomes):
         by_work.setdefault(id(work), []).append(got)
@@ -219,10 +200,6 @@ def _count(work: _Work, why: str, n: int = 1) -> None:
         work.stats.dropped[why] = work.stats.dropped.get(why, 0) + n
 
 
-def _seed_inputs(work: _Work) -> list[list[Any]]:
-    return work.seeds.args if work.seeds is not None else []
-
-
 def _expected(work: _Work, got: list[CallOutcome], options: AugmentOptions) -> None:
     """The original tests as fn_tests, and the expected value of each generated input."""
     seeds = work.seeds
@@ -257,11 +234,9 @@ def _score_mutants(scorer, works: list[_Work], options: AugmentOptions) -> None:
     """Mutants (and the canonical solution) against the original tests, through the Scorer."""
     pairs, owners = [], []
     for work in works:
-        try:
-            work.mutants = make_mutants(work.task.task_id, work.task.prompt, work.task.canonical_solution,
-                                        options.mutants, options.seed)
-        except SyntaxError:
-            work.mutants = []
+        # read_tasks compiled prompt + canonical_solution already: no SyntaxError here.
+        work.mutants = make_mutants(work.task.task_id, work.task.prompt, work.task.canonical_solution,
+                                    options.mutants, options.seed)
         if options.holdout:
             work.mutants = work.mutants[::2]
         work.stats.mutants = len(work.mutants)
@@ -291,10 +266,9 @@ def _score_mutants(scorer, works: list[_Work], options: AugmentOptions) -> None:
 
 def _reduce(work: _Work, survivor_outcomes: list[list[CallOutcome]], options: AugmentOptions) -> None:
     """Keep a small set of valid new inputs that kills every survivor any of them kills."""
-    offset = len(_seed_inputs(work))
-    kills: list[set[int]] = [set() for _ in work.valid]
+    kills: list[set[int]] = [set() for _ in work.valid]  # per valid input: the survivors it kills
     for m, outcomes in enumerate(survivor_outcomes):
-        for j, outcome in enumerate(outcomes[offset:]):
+        for j, outcome in enumerate(outcomes):
             # A process that ends (a limit) is no evidence against this input: a slow mutant runs
             # out of CPU over all the inputs of its batch, yet passes the few tests kept.
             if outcome.status in ("skipped", "gone"):

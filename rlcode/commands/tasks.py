@@ -41,7 +41,7 @@ def augment(
     options = AugmentOptions(per_task=per_task, mutants=mutants, max_new=max_new, min_new=min_new, seed=seed, limit=limit)
     settings = load_settings(config, {"sandbox": {"backend": backend, "workers": workers}})
     with console.progress_bar("augmenting", disable=quiet or json_out) as update:
-        summary = augment_file(tasks, out, settings, options, on_progress=lambda done, total: update(done, total))
+        summary = augment_file(tasks, out, settings, options, on_progress=update)
     summary["out"] = str(out)
     if json_out:
         console.print_json(summary)
