@@ -29,14 +29,6 @@ from rlcode.scoring.scorer import score_file  # noqa: E402
 from rlcode.settings import load_settings  # noqa: E402
 
 
-def _pass_at_1(scored: Path, task_ids: set[str]) -> float:
-    per_task: dict[str, list[bool]] = {}
-    for _, row in read_jsonl(scored):
-        if row["task_id"] in task_ids:
-            per_task.setdefault(row["task_id"], []).append(row["verdict"] == "passed")
-    return sum(sum(v) / len(v) for v in per_task.values()) / len(per_task)
-
-
 def _write(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
@@ -119,20 +111,27 @@ def main() -> None:
     files = {"given": _write(out / f"cands{suffix}.jsonl",
                              [row for _, row in read_jsonl(args.candidates) if row["task_id"] in ids]),
              "text edits": _write(out / f"edits{suffix}.jsonl", _text_edits(rows))}
-    pass1 = {}
+    pass1, sizes, changed = {}, {}, {}
     for label, cands in files.items():
         pass1[label] = {}
+        by_tests = {}
         for name, tasks in (("original", originals), ("original calls as fn_tests", converted),
                             ("augmented", augmented)):
             scored = out / f"{cands.stem}-{name.replace(' ', '_')}.jsonl"
             scored.unlink(missing_ok=True)
-            score_file(cands, str(tasks), scored, settings)
-            pass1[label][name] = round(_pass_at_1(scored, ids), 4)
+            scored_summary = score_file(cands, str(tasks), scored, settings)  # cands: only the tasks in ``ids``
+            pass1[label][name] = round(scored_summary["pass_at_k"]["pass@1"], 4)
+            by_tests[name] = {(r["task_id"], r["candidate_id"]): r["verdict"] for _, r in read_jsonl(scored)}
+        sizes[label] = len(by_tests["original"])
+        # verdicts that differ from the original tests' (same candidates, other tests)
+        changed[label] = {name: sum(v != by_tests["original"][k] for k, v in verdicts_of.items())
+                          for name, verdicts_of in by_tests.items() if name != "original"}
 
     report = {
         "tasks": len(rows), "augmented_tasks": len(live), "mutants_measured": "held out" if args.holdout else "all",
         "min_new": args.min_new, "augment_s": round(augment_s, 1),
         "tests_original": summary["original_tests"], "tests_added": summary["added"],
+        "inputs_drawn": summary["generated"], "inputs_valid": summary["valid"],
         "mutants": len(keys), "mutants_passing_original": len(survive),
         "killed_only_by_augmented": len(caught),
         "killed_only_by_augmented_share_of_survivors": round(len(caught) / len(survive), 4) if survive else None,
@@ -140,7 +139,8 @@ def main() -> None:
         "killed_by_original_but_pass_augmented": len(lost),
         "augment_run_counts": {k: summary[k] for k in ("mutants", "killed_by_original", "survivors",
                                                         "killed_only_by_augmented")},
-        "pass@1": pass1, "skipped_reasons": summary["skipped_reasons"],
+        "pass@1": pass1, "candidates_scored": sizes, "verdicts_changed_from_original": changed,
+        "skipped_reasons": summary["skipped_reasons"], "total_s": round(time.perf_counter() - started, 1),
         "candidates": args.candidates,
     }
     print(json.dumps(report, indent=2))
