@@ -15,7 +15,6 @@ from typing import Any
 
 from rlcode.judge.check import CallPlan, CandidateGone, CandidateRaised
 from rlcode.records import Limits
-from rlcode.sandbox.base import SandboxFailure
 from rlcode.scoring.pool import Worker
 
 WRAPPER = "__rlcode_timed__"
@@ -41,16 +40,11 @@ class CallOutcome:
 
 def call_all(worker: Worker, code: str, entry_point: str, inputs: list[list[Any]], limits: Limits) -> list[CallOutcome]:
     """``entry_point(*args)`` of ``code`` for every argument list, in the sandbox."""
-    from rlcode.languages import get_language
-
-    language = get_language("python")
-    lim = limits.scaled(language.time_factor, language.memory_factor).for_runner(language.address_space)
-    lim["data_limit"] = language.data_limit
     wrapped = code + _WRAP.format(wrapper=WRAPPER, entry=entry_point)
     out: list[CallOutcome | None] = [None] * len(inputs)
     start, reruns = 0, 0
     while start < len(inputs):
-        done = _batch(worker, wrapped, inputs, start, out, lim)
+        done = _batch(worker, wrapped, inputs, start, out, limits)
         if done >= len(inputs):
             break
         out[done] = CallOutcome("gone", error="the process ended during this call")
@@ -60,20 +54,13 @@ def call_all(worker: Worker, code: str, entry_point: str, inputs: list[list[Any]
     return [o or CallOutcome("skipped") for o in out]
 
 
-def _batch(worker: Worker, code: str, inputs: list[list[Any]], start: int, out: list, lim: dict) -> int:
+def _batch(worker: Worker, code: str, inputs: list[list[Any]], start: int, out: list, limits: Limits) -> int:
     """Run inputs[start:] in one process; fill ``out``; return the index of the first call
     without a result (``len(inputs)`` when all have one)."""
     calls = [(tuple(args), {}) for args in inputs[start:]]
     plan = CallPlan.of(calls)
-    for attempt in range(worker.retries + 1):
-        ex = worker._executor("python")  # the worker's warm session, as ``Worker.run`` uses it
-        try:
-            early, replay, _report = ex._batch(code, WRAPPER, plan, lim, len(calls))
-            break
-        except SandboxFailure:
-            worker._drop("python", ex)
-            if attempt == worker.retries:
-                raise
+    # The worker's warm session, replaced and retried like a candidate's (SessionsFailed at the end).
+    early, replay, _report = worker.with_session("python", lambda ex: ex.call_batch(code, WRAPPER, plan, limits))
     if early is not None:  # the module did not load: every call fails alike
         for i in range(start, len(inputs)):
             out[i] = CallOutcome("raised", error=str(early.details.get("error", early.verdict.value))[:300])

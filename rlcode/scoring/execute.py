@@ -95,10 +95,15 @@ class Executor:
     def _timeout(self, lim: dict) -> float:
         return float(lim["wall_s"]) + HOST_MARGIN_S
 
-    def run(self, task: Task, code: str, limits: Limits) -> ExecutionResult:
+    def _runner_limits(self, limits: Limits) -> tuple[Limits, dict]:
+        """The task's limits scaled for this language, and as the runner takes them."""
         scaled = limits.scaled(self.language.time_factor, self.language.memory_factor)
         lim = scaled.for_runner(self.language.address_space)
         lim["data_limit"] = self.language.data_limit
+        return scaled, lim
+
+    def run(self, task: Task, code: str, limits: Limits) -> ExecutionResult:
+        scaled, lim = self._runner_limits(limits)
         started = time.perf_counter()
         if task.kind == "check" and self.language.name == "python":
             result = self._run_check(task, code, lim)  # takes the session only while it needs it
@@ -181,6 +186,11 @@ class Executor:
             return self._interpret(self.session.request(payload, self._timeout(lim)))
 
         return call
+
+    def call_batch(self, code: str, fn: str, plan: CallPlan, limits: Limits):
+        """``fn`` of (Python) ``code`` called on every planned argument list in one process, under
+        ``limits`` scaled as for a candidate: ``_batch``'s (early result or None, replay, report)."""
+        return self._batch(code, fn, plan, self._runner_limits(limits)[1], len(plan.encoded))
 
     def _batch(self, code: str, fn: str, plan: CallPlan, lim: dict, total: int):
         """Load, make every planned call and end in one request. Returns (early result or None,

@@ -27,6 +27,14 @@ R = TypeVar("R")
 MAX_LANGUAGES_PER_WORKER = 2
 
 
+class SessionsFailed(SandboxFailure):
+    """Every attempt of ``Worker.with_session`` failed below the candidate; ``errors`` says why."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__(errors[-1] if errors else "no attempt")
+        self.errors = errors
+
+
 class Worker:
     """Warm sessions (one per language in use) behind one lock; shareable by a few threads.
 
@@ -82,19 +90,27 @@ class Worker:
             if launched is not None:
                 launched.set()
 
-    def run(self, task: Task, code: str, language: str, limits: Limits) -> ExecutionResult:
+    def with_session(self, language: str, fn: Callable[[LanguageExecutor], R]) -> R:
+        """``fn`` on the language's warm session; a session that fails below the candidate is
+        replaced and ``fn`` tried again, ``retries`` times, then ``SessionsFailed`` is raised."""
         errors = []
         for _attempt in range(self.retries + 1):
             ex = None
             try:
                 ex = self._executor(language)
-                return ex.run(task, code, limits)
+                return fn(ex)
             except SandboxFailure as exc:
                 errors.append(str(exc))
                 if ex is not None and self._drop(language, ex):
                     self.replaced += 1
-        return ExecutionResult(Verdict.SANDBOX_ERROR, 0, 0, {"sandbox_errors": errors[-3:],
-                                                            "attempts": self.retries + 1})
+        raise SessionsFailed(errors)
+
+    def run(self, task: Task, code: str, language: str, limits: Limits) -> ExecutionResult:
+        try:
+            return self.with_session(language, lambda ex: ex.run(task, code, limits))
+        except SessionsFailed as exc:
+            return ExecutionResult(Verdict.SANDBOX_ERROR, 0, 0, {"sandbox_errors": exc.errors[-3:],
+                                                                "attempts": self.retries + 1})
 
     def close(self) -> None:
         for language in list(self._sessions):
