@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -427,23 +428,28 @@ EXPECTED = {
 CASES = [(lang, case) for lang in LANGUAGES for case in PROGRAMS[lang]]
 
 
-@pytest.fixture(scope="module")
-def scored(tmp_path_factory) -> dict[tuple[str, str], dict]:
-    root = tmp_path_factory.mktemp("fn-languages")
-    tasks = write_jsonl(root / "tasks.jsonl", TASKS)
-    rows = [{"task_id": case if case in ("join", "reverse") else "add", "candidate_id": f"{lang}/{case}",
-             "language": lang, "code": textwrap.dedent(PROGRAMS[lang][case])} for lang, case in CASES]
-    candidates = write_jsonl(root / "candidates.jsonl", rows)
+def score_cases(root: Path, tasks: list[dict], rows: list[dict]) -> dict[tuple[str, str], dict]:
+    """Score ``rows`` (candidate ids ``<language>/<case>``) in one uncached ``score_file`` call with
+    two workers; the scored rows by (language, case). Shared with the Haskell/Scala tests."""
     out = root / "scored.jsonl"
     settings = load_settings(None, {"sandbox": {"workers": 2, "cache": False}})
-    score_file(candidates, str(tasks), out, settings)
+    score_file(write_jsonl(root / "candidates.jsonl", rows), str(write_jsonl(root / "tasks.jsonl", tasks)), out,
+               settings)
     scored_rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(scored_rows) == len(CASES)
+    assert len(scored_rows) == len(rows)
     return {tuple(r["candidate_id"].split("/")): r for r in scored_rows}
 
 
-def _why(row: dict) -> str:
+def why(row: dict) -> str:
+    """A scored row's verdict, counts and details, for an assertion's message."""
     return json.dumps({k: row.get(k) for k in ("verdict", "tests_passed", "tests_total", "details")}, default=str)[:3000]
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory) -> dict[tuple[str, str], dict]:
+    rows = [{"task_id": case if case in ("join", "reverse") else "add", "candidate_id": f"{lang}/{case}",
+             "language": lang, "code": textwrap.dedent(PROGRAMS[lang][case])} for lang, case in CASES]
+    return score_cases(tmp_path_factory.mktemp("fn-languages"), TASKS, rows)
 
 
 @pytest.mark.docker
@@ -451,16 +457,16 @@ def _why(row: dict) -> str:
 def test_verdicts(scored, lang, case):
     row = scored[(lang, case)]
     verdict, passed = EXPECTED[case]
-    assert (row["verdict"], row["tests_passed"], row["tests_total"]) == (verdict, passed, 3), _why(row)
-    assert (row["reward"] > 0) == (verdict == "passed"), _why(row)
+    assert (row["verdict"], row["tests_passed"], row["tests_total"]) == (verdict, passed, 3), why(row)
+    assert (row["reward"] > 0) == (verdict == "passed"), why(row)
 
 
 @pytest.mark.docker
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_forgery_gains_nothing(scored, lang):
     row = scored[(lang, "forgery")]
-    assert row["verdict"] != "passed" and row["tests_passed"] == 0, _why(row)
-    assert row["verdict"] in ("failed", "runtime_error", "compile_error"), _why(row)
+    assert row["verdict"] != "passed" and row["tests_passed"] == 0, why(row)
+    assert row["verdict"] in ("failed", "runtime_error", "compile_error"), why(row)
 
 
 @pytest.mark.docker

@@ -7,7 +7,6 @@ The tests at the end need no Docker: drivers, rewrites, scans and diagnostics.
 
 from __future__ import annotations
 
-import json
 import textwrap
 
 import pytest
@@ -19,9 +18,7 @@ from rlcode.judge.drivers.scala import owner as scala_owner
 from rlcode.languages import get_language, language_names
 from rlcode.languages.haskell import module_name
 from rlcode.languages.scala import scan as scala_scan
-from rlcode.scoring.scorer import score_file
-from rlcode.settings import load_settings
-from tests.conftest import write_jsonl
+from tests.test_fn_languages_docker import score_cases, why
 
 LANGUAGES = ("haskell", "scala")
 LIMITS = {"time_s": 1.0, "memory_mb": 256}
@@ -43,7 +40,8 @@ TASKS = [
          {"args": [["a", "b", "c"], "-"], "expected": "a-b-c"},
          {"args": [[], ","], "expected": ""},
          {"args": [["héllo", 'wörld "q"\\', "😀1"], " ? "], "expected": 'héllo ? wörld "q"\\ ? 😀1'},
-     ]},    # A big argument: Haskell reads it at run time (rlcode-args.txt) instead of compiling a literal.
+     ]},
+    # A big argument: Haskell reads it at run time (rlcode-args.txt) instead of compiling a literal.
     {"task_id": "total", "entry_point": "total", "limits": LIMITS, "fn_tests": [
         {"args": [list(range(-3, 20000))], "expected": sum(range(-3, 20000))},
         {"args": [[]], "expected": 0},
@@ -297,21 +295,9 @@ def _task_of(case: str) -> str:
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory) -> dict[tuple[str, str], dict]:
-    root = tmp_path_factory.mktemp("haskell-scala")
-    tasks = write_jsonl(root / "tasks.jsonl", TASKS)
     rows = [{"task_id": _task_of(case), "candidate_id": f"{lang}/{case}", "language": lang,
              "code": textwrap.dedent(PROGRAMS[lang][case])} for lang, case in CASES]
-    candidates = write_jsonl(root / "candidates.jsonl", rows)
-    out = root / "scored.jsonl"
-    settings = load_settings(None, {"sandbox": {"workers": 2, "cache": False}})
-    score_file(candidates, str(tasks), out, settings)
-    scored_rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(scored_rows) == len(CASES)
-    return {tuple(r["candidate_id"].split("/")): r for r in scored_rows}
-
-
-def _why(row: dict) -> str:
-    return json.dumps({k: row.get(k) for k in ("verdict", "tests_passed", "tests_total", "details")}, default=str)[:3000]
+    return score_cases(tmp_path_factory.mktemp("haskell-scala"), TASKS, rows)
 
 
 @pytest.mark.docker
@@ -320,8 +306,8 @@ def _why(row: dict) -> str:
 def test_verdicts(scored, lang, case):
     row = scored[(lang, case)]
     verdict, passed = EXPECTED[case]
-    assert (row["verdict"], row["tests_passed"], row["tests_total"]) == (verdict, passed, 3), _why(row)
-    assert (row["reward"] > 0) == (verdict == "passed"), _why(row)
+    assert (row["verdict"], row["tests_passed"], row["tests_total"]) == (verdict, passed, 3), why(row)
+    assert (row["reward"] > 0) == (verdict == "passed"), why(row)
 
 
 @pytest.mark.docker
@@ -329,21 +315,21 @@ def test_verdicts(scored, lang, case):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_red_team_cases_gain_nothing(scored, lang):
     passed = scored[(lang, "passed")]
-    assert WARNS[lang][1] in passed["details"]["compile"]["warnings"], _why(passed)
+    assert WARNS[lang][1] in passed["details"]["compile"]["warnings"], why(passed)
     findings = passed["details"]["static"]["findings"]  # the compiler's warnings, parsed (ghc / scalac)
-    assert any(f["code"] == WARNS[lang][0] and f["severity"] == "warning" for f in findings), _why(passed)
+    assert any(f["code"] == WARNS[lang][0] and f["severity"] == "warning" for f in findings), why(passed)
     forged_exit = scored[(lang, "forgery")]
-    assert "got '<end of output>'" in forged_exit["details"]["first_failure"]["mismatch"], _why(forged_exit)
+    assert "got '<end of output>'" in forged_exit["details"]["first_failure"]["mismatch"], why(forged_exit)
     always = scored[(lang, "fn_always_equal")]
-    assert (always["verdict"], always["tests_passed"]) == ALWAYS_EQUAL[lang], _why(always)
+    assert (always["verdict"], always["tests_passed"]) == ALWAYS_EQUAL[lang], why(always)
     failures = scored[(lang, "fn_failed")]["details"]["failures"]
     assert failures == [{"test": 2, "kind": "wrong_answer", "expected": "918274", "got": "918273"}]
     bomb = scored[(lang, "fork_bomb")]
-    assert bomb["verdict"] in ("timeout", "runtime_error", "memory_exceeded"), _why(bomb)
-    assert bomb["details"]["wall_s"] < 2 * LIMITS["time_s"] * get_language(lang).time_factor + 2, _why(bomb)
+    assert bomb["verdict"] in ("timeout", "runtime_error", "memory_exceeded"), why(bomb)
+    assert bomb["details"]["wall_s"] < 2 * LIMITS["time_s"] * get_language(lang).time_factor + 2, why(bomb)
     for case, limits in (("timeout", ("cpu_time", "wall_time")), ("output_exceeded", ("output",))):
         row = scored[(lang, case)]
-        assert row["details"]["first_failure"].get("limit") in limits, _why(row)
+        assert row["details"]["first_failure"].get("limit") in limits, why(row)
 
 
 # -- no Docker below --------------------------------------------------------------------------------

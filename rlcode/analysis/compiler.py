@@ -1,8 +1,9 @@
 """Compiler diagnostics as findings: the sandbox's compile step captures the text, this parses it.
 
 Formats: ``gcc`` (gcc/g++/clang ``-Wall -Wextra``), ``javac`` (``-Xlint``), ``rustc``, ``go``
-(``go build``/``go vet``), ``tsc``, ``ghc`` (``-Wall``), ``scalac`` (``-deprecation -feature -unchecked``). Notes and summary lines are dropped; a diagnostic's rule code is
-the flag or lint that raised it when the compiler names one.
+(``go build``/``go vet``), ``tsc``, ``ghc`` (``-Wall``), ``scalac`` (``-deprecation -feature
+-unchecked``). Notes and summary lines are dropped; a diagnostic's rule code is the flag or lint
+that raised it when the compiler names one.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ def _go_parser(severity: Severity, tool: str) -> Callable[[list[str], str | None
         return out
 
     return parse
+
 
 def _parse_ghc(lines: list[str], only: str | None) -> list[Finding]:
     out = []

@@ -21,9 +21,14 @@ _SKIP = re.compile(r'--[^\n]*|\{-.*?-\}|"(?:\\.|[^"\\\n])*"', re.S)
 _MODULE = re.compile(r"^module\s+([A-Z][\w']*(?:\.[A-Z][\w']*)*)", re.M)
 
 
+def blank(code: str) -> str:
+    """``code`` with its comments and string literals blanked (newlines kept, so offsets stay)."""
+    return _SKIP.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), code)
+
+
 def module_name(code: str) -> str:
     """The module the program declares (``Main`` when it has no header)."""
-    m = _MODULE.search(_SKIP.sub(lambda x: re.sub(r"[^\n]", " ", x.group(0)), code))
+    m = _MODULE.search(blank(code))
     return m.group(1) if m else "Main"
 
 
@@ -31,7 +36,7 @@ def prepare(code: str) -> dict[str, str]:
     return {"Main.hs": code, MAIN_MODULE_FILE: module_name(code) + "\n"}
 
 
-# One capability, no idle GC: the container has one CPU.
+# No -threaded: the non-threaded RTS has one capability and no idle GC (the container has one CPU).
 LANGUAGE = Language(
     name="haskell",
     source_file="Main.hs",

@@ -24,17 +24,23 @@ _OBJECT = re.compile(rf"(?m)^(?:(?:private|protected|final|case)\s+)*object\s+({
 _MAIN = re.compile(r"\bdef\s+main\s*\(|\bextends\s+App\b|\bwith\s+App\b")
 
 
-def scan(code: str) -> tuple[str | None, str | None]:
-    """(package, top-level object with ``main``, else the first top-level object) of a source."""
+def object_with(code: str, member: re.Pattern, or_first: bool = False) -> tuple[str | None, str | None]:
+    """(package, the first top-level object whose body matches ``member``) of a source; when none
+    does, the first top-level object with ``or_first``, else None."""
     text = _SKIP.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), code)
     m = _PACKAGE.search(text)
     package = re.sub(r"\s+", "", m.group(1)) if m else None
     objects = list(_OBJECT.finditer(text))
     for i, obj in enumerate(objects):
         end = objects[i + 1].start() if i + 1 < len(objects) else len(text)
-        if _MAIN.search(text, obj.end(), end):
+        if member.search(text, obj.end(), end):
             return package, obj.group(1)
-    return package, objects[0].group(1) if objects else None
+    return package, objects[0].group(1) if objects and or_first else None
+
+
+def scan(code: str) -> tuple[str | None, str | None]:
+    """(package, top-level object with ``main``, else the first top-level object) of a source."""
+    return object_with(code, _MAIN, or_first=True)
 
 
 def prepare(code: str) -> dict[str, str]:

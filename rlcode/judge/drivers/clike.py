@@ -1,4 +1,4 @@
-"""Literal writers shared by the C and C++ drivers."""
+"""Literal writers shared by the C, C++, Go, Java, Rust and Haskell drivers."""
 
 from __future__ import annotations
 
@@ -28,9 +28,10 @@ def quoted_bytes(s: str, special: str, escape) -> str:
     return "".join(out)
 
 
-def quoted_chars(s: str, escape_control) -> str:
-    """``s`` as a double-quoted literal of its characters (Java, Rust): quotes and backslashes
-    escaped, control characters through ``escape_control(code point)``, the rest as they are."""
+def quoted_chars(s: str, escape_control, ascii_only: bool = False) -> str:
+    """``s`` as a double-quoted literal of its characters (Java, Rust, Haskell): quotes and
+    backslashes escaped, control characters (with ``ascii_only``, every character outside
+    printable ASCII) through ``escape_control(code point)``, the rest as they are."""
     out = ['"']
     for ch in s:
         o = ord(ch)
@@ -38,7 +39,7 @@ def quoted_chars(s: str, escape_control) -> str:
             raise Unsupported(f"string {s[:20]!r} is not valid Unicode text")
         if ch in '"\\':
             out.append("\\" + ch)
-        elif o < 0x20 or o == 0x7F:
+        elif o < 0x20 or o == 0x7F or (ascii_only and o > 0x7F):
             out.append(escape_control(o))
         else:
             out.append(ch)

@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 
 from rlcode.judge.drivers.base import Driver, Unsupported
+from rlcode.judge.drivers.clike import quoted_chars
 from rlcode.judge.drivers.signature import Signature, Type, check_int64, float_text
-from rlcode.languages.haskell import MAIN_MODULE_FILE
+from rlcode.languages.haskell import MAIN_MODULE_FILE, blank
 
 KEYWORDS = frozenset("""case class data default deriving do else foreign if import in infix infixl infixr instance
 let module newtype of then type where forall mdo rec proc""".split())
@@ -35,7 +36,6 @@ DATA_FILE = "rlcode-args.txt"
 # Longer literals are read from DATA_FILE at run time: GHC compiles a 20 000-element list literal
 # in about 6 s, where ``read`` parses it in milliseconds (at the run's cost, not the compile's).
 BIG_LITERAL = 2000
-_SKIP = re.compile(r'--[^\n]*|\{-.*?-\}|"(?:\\.|[^"\\\n])*"', re.S)
 _HEADER = re.compile(r"^module\s+[A-Z][\w'.]*\s*", re.M)
 
 RUNTIME = r"""{-# OPTIONS_GHC -O0 -w #-}
@@ -149,19 +149,7 @@ main = do
 def haskell_string(s: str) -> str:
     """A Haskell string literal: printable ASCII as is, everything else as a decimal escape
     closed by ``\\&`` (so a following digit is not read as part of it)."""
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if 0xD800 <= o <= 0xDFFF:
-            raise Unsupported(f"string {s[:20]!r} is not valid Unicode text")
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif 0x20 <= o < 0x7F:
-            out.append(ch)
-        else:
-            out.append(f"\\{o}\\&")
-    out.append('"')
-    return "".join(out)
+    return quoted_chars(s, lambda o: f"\\{o}\\&", ascii_only=True)
 
 
 def literal(value, t: Type, read: bool = False) -> str:
@@ -188,13 +176,9 @@ def literal(value, t: Type, read: bool = False) -> str:
                                                                      for k, v in value.items()) + "])")
 
 
-def _blank(code: str) -> str:
-    return _SKIP.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), code)
-
-
 def rewrite(code: str) -> str:
     """The candidate as module ``RlcodeCandidate`` exporting everything; no line moves."""
-    blanked = _blank(code)
+    blanked = blank(code)
     m = _HEADER.search(blanked)
     if m:
         i = m.end()

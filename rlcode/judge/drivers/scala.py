@@ -27,7 +27,7 @@ import re
 
 from rlcode.judge.drivers.base import Driver
 from rlcode.judge.drivers.signature import Signature, check_int64
-from rlcode.languages.scala import MAIN_CLASS_FILE, _PACKAGE, _SKIP
+from rlcode.languages.scala import MAIN_CLASS_FILE, object_with
 
 KEYWORDS = frozenset("""abstract case catch class def do else extends false final finally for forSome if implicit
 import lazy macro match new null object override package private protected return sealed super this throw trait
@@ -36,7 +36,6 @@ try true type val var while with yield""".split())
 ARGS_FILE = "rlcode-args.jsonl"
 DRIVER_OBJECT = "RlcodeDriver"
 WRAPPER = "RlcodeCandidate"
-_OBJECT = re.compile(r"(?m)^(?:(?:private|protected|final|case)\s+)*object\s+([A-Za-z_$][\w$]*)")
 
 RUNTIME = r"""
 import scala.collection.mutable
@@ -214,22 +213,9 @@ def scala_string(s: str) -> str:
     return json.dumps(s).replace("$", "\\u0024")  # JSON's escapes are Scala's (\uXXXX included)
 
 
-def _blank(code: str) -> str:
-    return _SKIP.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), code)
-
-
 def owner(code: str, entry: str) -> tuple[str | None, str | None]:
     """(package, the top-level object whose body declares ``def <entry>``, or None)."""
-    text = _blank(code)
-    m = _PACKAGE.search(text)
-    package = re.sub(r"\s+", "", m.group(1)) if m else None
-    objects = list(_OBJECT.finditer(text))
-    declares = re.compile(rf"\bdef\s+{re.escape(entry)}\b")
-    for i, obj in enumerate(objects):
-        end = objects[i + 1].start() if i + 1 < len(objects) else len(text)
-        if declares.search(text, obj.end(), end):
-            return package, obj.group(1)
-    return package, None
+    return object_with(code, re.compile(rf"\bdef\s+{re.escape(entry)}\b"))
 
 
 def build(code: str, entry: str, sig: Signature, tests: list[list], nonce: str) -> dict[str, str]:
