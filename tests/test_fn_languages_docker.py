@@ -575,7 +575,7 @@ def test_result_lines_are_read_strictly():
     assert [o.kind for o in parse_results(f"{nonce} = 1\n{nonce} = 2\n{nonce} = 3", nonce, 2)] == ["value", "value"]
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("lang", LANGUAGES + ("haskell", "scala"))
 def test_drivers_carry_arguments_but_never_expected_values(lang):
     tests = [{"args": [["needle-argument", "x"], "-"], "expected": "EXPECTED-SECRET-VALUE"},
              {"args": [[], ""], "expected": "ANOTHER-SECRET"}]
